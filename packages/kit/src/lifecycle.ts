@@ -1,0 +1,56 @@
+import type { Logger } from './logger';
+
+type Closer = () => Promise<void> | void;
+
+/**
+ * Ordered shutdown: resources close in the reverse order they were opened, so the HTTP server stops
+ * taking requests first, consumers and relays drain next, and connections close last.
+ */
+export class Lifecycle {
+  private readonly closers: { name: string; close: Closer }[] = [];
+  private stopping: Promise<void> | undefined;
+
+  constructor(private readonly log: Logger) {}
+
+  add(name: string, close: Closer): void {
+    this.closers.push({ name, close });
+  }
+
+  get isStopping(): boolean {
+    return this.stopping !== undefined;
+  }
+
+  shutdown(): Promise<void> {
+    this.stopping ??= this.closeAll();
+    return this.stopping;
+  }
+
+  /** SIGINT/SIGTERM stop gracefully; a second signal, or the grace period running out, exits at once. */
+  handleSignals(graceMs: number): void {
+    const onSignal = (signal: NodeJS.Signals) => {
+      if (this.isStopping) {
+        this.log.warn({ signal }, 'second signal: exiting now');
+        process.exit(1);
+      }
+      this.log.info({ signal }, 'shutting down');
+      const timer = setTimeout(() => {
+        this.log.error({ graceMs }, 'shutdown took longer than the grace period: exiting');
+        process.exit(1);
+      }, graceMs);
+      timer.unref();
+      void this.shutdown().then(() => process.exit(0));
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+  }
+
+  private async closeAll(): Promise<void> {
+    for (const { name, close } of [...this.closers].reverse()) {
+      try {
+        await close();
+      } catch (error) {
+        this.log.error({ err: error, resource: name }, 'error while closing');
+      }
+    }
+  }
+}

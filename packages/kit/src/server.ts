@@ -1,0 +1,191 @@
+import { ApolloServer, type BaseContext } from '@apollo/server';
+import { unwrapResolverError } from '@apollo/server/errors';
+import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import fastifyApollo, { fastifyApolloDrainPlugin } from '@as-integrations/fastify';
+import { buildSubgraphSchema } from '@apollo/subgraph';
+import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
+import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyRequest } from 'fastify';
+import { GraphQLError, type DocumentNode } from 'graphql';
+import { correlationIdFrom, enterContext } from './context';
+import { DomainError, restErrorBody } from './errors';
+import type { Logger } from './logger';
+import type { Metrics } from './metrics';
+import { bearerToken, type Principal, type TokenVerifier } from './principal';
+
+export interface GraphQLContext extends BaseContext {
+  principal: Principal | null;
+  correlationId: string;
+  log: Logger;
+}
+
+export type Readiness = Record<string, () => Promise<unknown>>;
+
+export interface ServiceServerOptions<TContext extends GraphQLContext> {
+  name: string;
+  host: string;
+  port: number;
+  production: boolean;
+  log: Logger;
+  metrics: Metrics;
+  verifyToken: TokenVerifier;
+  readiness: Readiness;
+  subgraph?: {
+    typeDefs: DocumentNode;
+    resolvers: GraphQLResolverMap<TContext>;
+    /** Adds per-request state (DataLoaders, stores) to the base context. */
+    context: (base: GraphQLContext) => TContext;
+  };
+  rest?: (app: FastifyInstance, authenticate: (request: FastifyRequest) => Promise<Principal | null>) => void;
+  bodyLimitBytes?: number;
+}
+
+export interface ServiceServer {
+  app: FastifyInstance;
+  url: string;
+  close(): Promise<void>;
+}
+
+const readinessTimeoutMs = 2_000;
+
+/**
+ * The one HTTP bootstrap of every service: fastify with `/health`, `/ready`, `/metrics`, the
+ * service's subgraph at `/graphql` and its REST routes, JSON errors, and one log line per request.
+ */
+export async function startServiceServer<TContext extends GraphQLContext>(
+  options: ServiceServerOptions<TContext>,
+): Promise<ServiceServer> {
+  const { log, metrics } = options;
+  const app = Fastify({
+    loggerInstance: log as FastifyBaseLogger,
+    disableRequestLogging: true,
+    bodyLimit: options.bodyLimitBytes ?? 1_048_576,
+    genReqId: (request) => correlationIdFrom(request.headers['x-correlation-id']),
+    requestIdLogLabel: 'correlationId',
+    return503OnClosing: true,
+  });
+
+  app.addHook('onRequest', async (request, reply) => {
+    enterContext({ correlationId: request.id, traceparent: headerValue(request.headers.traceparent) });
+    reply.header('x-correlation-id', request.id);
+  });
+  app.addHook('onResponse', async (request, reply) => {
+    const route = request.routeOptions.url ?? 'unmatched';
+    metrics.httpDuration.observe({ method: request.method, route, status: String(reply.statusCode) }, reply.elapsedTime / 1000);
+    if (route === '/health' || route === '/metrics') return;
+    request.log.info(
+      { method: request.method, route, url: request.url, status: reply.statusCode, latencyMs: Math.round(reply.elapsedTime * 10) / 10 },
+      'request',
+    );
+  });
+
+  app.setErrorHandler((error: FastifyError, request, reply) => {
+    if (error instanceof DomainError) return reply.status(error.status).send(restErrorBody(error));
+    const status = error.statusCode ?? 500;
+    if (status < 500) {
+      const code = status === 401 ? 'UNAUTHENTICATED' : status === 403 ? 'FORBIDDEN' : status === 404 ? 'NOT_FOUND' : status === 429 ? 'TOO_MANY_REQUESTS' : 'BAD_USER_INPUT';
+      return reply.status(status).send({ error: { code, message: error.message } });
+    }
+    request.log.error({ err: error }, 'unhandled error');
+    return reply.status(500).send({ error: { code: 'INTERNAL_SERVER_ERROR', message: 'internal error', correlationId: request.id } });
+  });
+  app.setNotFoundHandler((request, reply) =>
+    reply.status(404).send({ error: { code: 'NOT_FOUND', message: `no route for ${request.method} ${request.url.split('?')[0]}` } }),
+  );
+
+  app.get('/health', async () => ({ status: 'ok', service: options.name }));
+  app.get('/ready', async (_request, reply) => {
+    const checks = await runReadiness(options.readiness);
+    const ready = Object.values(checks).every((check) => check === 'ok');
+    return reply.status(ready ? 200 : 503).send({ status: ready ? 'ready' : 'unavailable', service: options.name, checks });
+  });
+  app.get('/metrics', async (_request, reply) =>
+    reply.header('content-type', metrics.registry.contentType).send(await metrics.registry.metrics()),
+  );
+
+  const authenticate = async (request: FastifyRequest): Promise<Principal | null> => {
+    const token = bearerToken(headerValue(request.headers.authorization));
+    return token ? options.verifyToken(token) : null;
+  };
+
+  let apollo: ApolloServer<TContext> | undefined;
+  if (options.subgraph) {
+    const { typeDefs, resolvers, context } = options.subgraph;
+    apollo = new ApolloServer<TContext>({
+      schema: buildSubgraphSchema([{ typeDefs, resolvers: resolvers as GraphQLResolverMap<unknown> }]),
+      introspection: !options.production,
+      includeStacktraceInErrorResponses: false,
+      plugins: [fastifyApolloDrainPlugin(app), ...(options.production ? [ApolloServerPluginLandingPageDisabled()] : [])],
+      formatError: (formatted, error) => {
+        const original = unwrapResolverError(error);
+        if (original instanceof DomainError) {
+          return { ...formatted, message: original.message, extensions: { ...formatted.extensions, code: original.code, ...original.details } };
+        }
+        if (original instanceof GraphQLError || formatted.extensions?.code !== 'INTERNAL_SERVER_ERROR') return formatted;
+        log.error({ err: original }, 'resolver failed');
+        return { message: 'internal error', path: formatted.path, extensions: { code: 'INTERNAL_SERVER_ERROR' } };
+      },
+    });
+    await apollo.start();
+    await app.register(fastifyApollo(apollo), {
+      path: '/graphql',
+      context: async (request) => {
+        let principal: Principal | null;
+        try {
+          principal = await authenticate(request);
+        } catch (error) {
+          if (error instanceof DomainError) {
+            throw new GraphQLError(error.message, { extensions: { code: error.code, http: { status: error.status } } });
+          }
+          throw error;
+        }
+        return context({ principal, correlationId: request.id, log: request.log as Logger });
+      },
+    });
+  }
+
+  options.rest?.(app, authenticate);
+
+  const url = await app.listen({ host: options.host, port: options.port });
+  log.info({ url }, `${options.name} listening`);
+  return {
+    app,
+    url,
+    close: async () => {
+      await app.close();
+    },
+  };
+}
+
+async function runReadiness(checks: Readiness): Promise<Record<string, string>> {
+  const entries = await Promise.all(
+    Object.entries(checks).map(async ([name, check]) => {
+      try {
+        await withTimeout(check(), readinessTimeoutMs);
+        return [name, 'ok'] as const;
+      } catch (error) {
+        return [name, error instanceof Error ? error.message : String(error)] as const;
+      }
+    }),
+  );
+  return Object.fromEntries(entries);
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+    promise.then(
+      (value) => {
+        clearTimeout(timer);
+        resolve(value);
+      },
+      (error: unknown) => {
+        clearTimeout(timer);
+        reject(error instanceof Error ? error : new Error(String(error)));
+      },
+    );
+  });
+}
+
+function headerValue(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value[0] : value;
+}
