@@ -9,6 +9,8 @@ module.exports = {
   moduleNameMapper: {
     '^@x/kit$': '<rootDir>/packages/kit/src/index.ts',
     '^@x/kit/(.*)$': '<rootDir>/packages/kit/src/$1',
+    // Prisma's generated client imports its own files with a .js suffix.
+    '^(\\.{1,2}/.*)\\.js$': '$1',
   },
   // Services and brokers are shared: files run one at a time on this 2-core machine.
   maxWorkers: 1,
