@@ -1,4 +1,4 @@
-import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 /** One registry per process, so tests that start several services in one process stay apart. */
 export function createMetrics(service: string) {
@@ -21,6 +21,13 @@ export function createMetrics(service: string) {
       labelNames: ['queue', 'type', 'outcome'] as const,
       registers: [registry],
     }),
+    outboxBacklog: new Gauge({ name: 'outbox_backlog_events', help: 'Outbox rows not yet confirmed by the broker', registers: [registry] }),
+    outboxOldestAgeSeconds: new Gauge({
+      name: 'outbox_oldest_unsent_age_seconds',
+      help: 'Age of the oldest outbox row not yet confirmed by the broker',
+      registers: [registry],
+    }),
+    outboxPublishFailures: new Counter({ name: 'outbox_publish_failures_total', help: 'Outbox rows the broker did not confirm (retried)', registers: [registry] }),
   };
 }
 

@@ -1,11 +1,12 @@
-import { ApolloServer, type BaseContext } from '@apollo/server';
+import { ApolloServer, type ApolloServerPlugin, type BaseContext } from '@apollo/server';
+import type { GatewayInterface } from '@apollo/server-gateway-interface';
 import { unwrapResolverError } from '@apollo/server/errors';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import fastifyApollo, { fastifyApolloDrainPlugin } from '@as-integrations/fastify';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
 import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyRequest } from 'fastify';
-import { GraphQLError, type DocumentNode } from 'graphql';
+import { GraphQLError, type DocumentNode, type GraphQLFormattedError } from 'graphql';
 import { correlationIdFrom, enterContext } from './context';
 import { DomainError, restErrorBody } from './errors';
 import type { Logger } from './logger';
@@ -35,9 +36,22 @@ export interface ServiceServerOptions<TContext extends GraphQLContext> {
     /** Adds per-request state (DataLoaders, stores) to the base context. */
     context: (base: GraphQLContext) => TContext;
   };
+  /** The supergraph gateway runs on the same bootstrap, with a gateway in place of a schema. */
+  gateway?: {
+    gateway: GatewayInterface;
+    plugins?: ApolloServerPlugin<GatewayContext>[];
+  };
   rest?: (app: FastifyInstance, authenticate: (request: FastifyRequest) => Promise<Principal | null>) => void;
   bodyLimitBytes?: number;
 }
+
+/** What the gateway forwards to subgraphs from the client's request. */
+export interface GatewayContext extends BaseContext {
+  correlationId: string;
+  forwardedHeaders: Record<string, string>;
+}
+
+const forwardedHeaderNames = ['authorization', 'x-correlation-id', 'traceparent', 'tracestate'] as const;
 
 export interface ServiceServer {
   app: FastifyInstance;
@@ -59,8 +73,11 @@ export async function startServiceServer<TContext extends GraphQLContext>(
     loggerInstance: log as FastifyBaseLogger,
     disableRequestLogging: true,
     bodyLimit: options.bodyLimitBytes ?? 1_048_576,
+    // Client addresses (login throttling) come from X-Forwarded-For only when the edge is local.
+    trustProxy: process.env.TRUST_PROXY ?? 'loopback,uniquelocal',
     genReqId: (request) => correlationIdFrom(request.headers['x-correlation-id']),
-    requestIdLogLabel: 'correlationId',
+    // Request logs get the correlation id from the async context (logger mixin), not a child binding.
+    childLoggerFactory: (logger) => logger,
     return503OnClosing: true,
   });
 
@@ -79,7 +96,11 @@ export async function startServiceServer<TContext extends GraphQLContext>(
   });
 
   app.setErrorHandler((error: FastifyError, request, reply) => {
-    if (error instanceof DomainError) return reply.status(error.status).send(restErrorBody(error));
+    if (error instanceof DomainError) {
+      const retryAfter = error.details?.retryAfterSeconds;
+      if (typeof retryAfter === 'number') reply.header('retry-after', String(retryAfter));
+      return reply.status(error.status).send(restErrorBody(error));
+    }
     const status = error.statusCode ?? 500;
     if (status < 500) {
       const code = status === 401 ? 'UNAUTHENTICATED' : status === 403 ? 'FORBIDDEN' : status === 404 ? 'NOT_FOUND' : status === 429 ? 'TOO_MANY_REQUESTS' : 'BAD_USER_INPUT';
@@ -107,23 +128,40 @@ export async function startServiceServer<TContext extends GraphQLContext>(
     return token ? options.verifyToken(token) : null;
   };
 
-  let apollo: ApolloServer<TContext> | undefined;
+  const formatError = (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
+    const original = unwrapResolverError(error);
+    if (original instanceof DomainError) {
+      return { ...formatted, message: original.message, extensions: { ...formatted.extensions, code: original.code, ...original.details } };
+    }
+    if (original instanceof GraphQLError || formatted.extensions?.code !== 'INTERNAL_SERVER_ERROR') return formatted;
+    log.error({ err: original }, 'resolver failed');
+    return { message: 'internal error', path: formatted.path, extensions: { code: 'INTERNAL_SERVER_ERROR' } };
+  };
+  const landingPage = options.production ? [ApolloServerPluginLandingPageDisabled()] : [];
+
+  if (options.gateway) {
+    const apollo = new ApolloServer<GatewayContext>({
+      gateway: options.gateway.gateway,
+      introspection: !options.production,
+      includeStacktraceInErrorResponses: false,
+      plugins: [fastifyApolloDrainPlugin(app), ...landingPage, ...(options.gateway.plugins ?? [])],
+      formatError,
+    });
+    await apollo.start();
+    await app.register(fastifyApollo(apollo), {
+      path: '/graphql',
+      context: async (request) => ({ correlationId: request.id, forwardedHeaders: forwardedHeaders(request) }),
+    });
+  }
+
   if (options.subgraph) {
     const { typeDefs, resolvers, context } = options.subgraph;
-    apollo = new ApolloServer<TContext>({
+    const apollo = new ApolloServer<TContext>({
       schema: buildSubgraphSchema([{ typeDefs, resolvers: resolvers as GraphQLResolverMap<unknown> }]),
       introspection: !options.production,
       includeStacktraceInErrorResponses: false,
-      plugins: [fastifyApolloDrainPlugin(app), ...(options.production ? [ApolloServerPluginLandingPageDisabled()] : [])],
-      formatError: (formatted, error) => {
-        const original = unwrapResolverError(error);
-        if (original instanceof DomainError) {
-          return { ...formatted, message: original.message, extensions: { ...formatted.extensions, code: original.code, ...original.details } };
-        }
-        if (original instanceof GraphQLError || formatted.extensions?.code !== 'INTERNAL_SERVER_ERROR') return formatted;
-        log.error({ err: original }, 'resolver failed');
-        return { message: 'internal error', path: formatted.path, extensions: { code: 'INTERNAL_SERVER_ERROR' } };
-      },
+      plugins: [fastifyApolloDrainPlugin(app), ...landingPage],
+      formatError,
     });
     await apollo.start();
     await app.register(fastifyApollo(apollo), {
@@ -184,6 +222,15 @@ function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
       },
     );
   });
+}
+
+function forwardedHeaders(request: FastifyRequest): Record<string, string> {
+  const headers: Record<string, string> = { 'x-correlation-id': request.id };
+  for (const name of forwardedHeaderNames) {
+    const value = headerValue(request.headers[name]);
+    if (value && name !== 'x-correlation-id') headers[name] = value;
+  }
+  return headers;
 }
 
 function headerValue(value: string | string[] | undefined): string | undefined {

@@ -1,0 +1,103 @@
+import type { z } from 'zod';
+import { baseConfigShape, ConfigError, loadConfig, portSetting } from './config';
+import { connectBroker, type Broker } from './events/broker';
+import { startConsumer, type Subscription } from './events/consumer';
+import { OutboxRelay } from './events/outbox';
+import type { SqlExecutor, TransactionRunner } from './events/sql';
+import { Lifecycle } from './lifecycle';
+import { createLogger, type Logger } from './logger';
+import { createMetrics, type Metrics } from './metrics';
+import { createTokenVerifier, type TokenVerifier } from './principal';
+
+const runtimeShape = (port: number) => ({ ...baseConfigShape, PORT: portSetting(port) });
+type RuntimeShape = ReturnType<typeof runtimeShape>;
+export type BaseConfig = z.infer<z.ZodObject<RuntimeShape>>;
+
+/** A process of the platform as the registry describes it: a service, or the gateway. */
+export interface ProcessDefinition {
+  readonly name: string;
+  readonly port: number;
+}
+
+export interface ServiceRuntime<S extends z.ZodRawShape> {
+  name: string;
+  config: BaseConfig & z.infer<z.ZodObject<S>>;
+  log: Logger;
+  metrics: Metrics;
+  lifecycle: Lifecycle;
+  verifyToken: TokenVerifier;
+}
+
+/**
+ * Runs one service: validated config, logger, metrics, token verification and ordered shutdown,
+ * then the service's own wiring. A failure while starting is logged and stops the process.
+ */
+export async function runService<S extends z.ZodRawShape>(
+  definition: ProcessDefinition,
+  shape: S,
+  wire: (runtime: ServiceRuntime<S>) => Promise<void>,
+): Promise<ServiceRuntime<S>> {
+  const { name, port } = definition;
+  const log = createLogger(name);
+  let config: ServiceRuntime<S>['config'];
+  try {
+    // One parse of both shapes, so every wrong variable is reported at once.
+    config = loadConfig({ ...runtimeShape(port), ...shape }) as BaseConfig & z.infer<z.ZodObject<S>>;
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      log.fatal({ issues: error.issues }, `${name} cannot start: ${error.message}`);
+      process.exit(1);
+    }
+    throw error;
+  }
+  log.level = config.LOG_LEVEL;
+  const lifecycle = new Lifecycle(log);
+  const runtime: ServiceRuntime<S> = {
+    name,
+    config,
+    log,
+    metrics: createMetrics(name),
+    lifecycle,
+    verifyToken: createTokenVerifier({ jwksUrl: config.AUTH_JWKS_URL, issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE }),
+  };
+  lifecycle.handleSignals(config.SHUTDOWN_GRACE_MS);
+  try {
+    await wire(runtime);
+  } catch (error) {
+    log.fatal({ err: error }, `${name} failed to start`);
+    await lifecycle.shutdown();
+    process.exit(1);
+  }
+  return runtime;
+}
+
+export interface Eventing<Tx extends SqlExecutor> {
+  broker: Broker;
+  relay: OutboxRelay;
+  /** Starts the service's idempotent consumer on its own queue. */
+  consume(subscriptions: Subscription<Tx>[]): Promise<void>;
+}
+
+/**
+ * The event plumbing every database-backed service has: a broker connection, the outbox relay and,
+ * when it consumes, its consumer. Each is registered for shutdown in order.
+ */
+export async function startEventing<Tx extends SqlExecutor>(
+  runtime: Pick<ServiceRuntime<z.ZodRawShape>, 'name' | 'config' | 'log' | 'metrics' | 'lifecycle'>,
+  options: { db: SqlExecutor; transaction: TransactionRunner<Tx> },
+): Promise<Eventing<Tx>> {
+  const { name, config, log, metrics, lifecycle } = runtime;
+  const broker = await connectBroker({ url: config.AMQP_URL, exchange: config.EVENTS_EXCHANGE, name, log });
+  lifecycle.add('broker', () => broker.close());
+  const relay = new OutboxRelay({ db: options.db, transaction: options.transaction as TransactionRunner, broker, log, metrics });
+  relay.start();
+  lifecycle.add('outbox relay', () => relay.stop());
+  return {
+    broker,
+    relay,
+    consume: async (subscriptions) => {
+      const consumer = await startConsumer({ broker, queue: name, subscriptions, transaction: options.transaction, log, metrics });
+      lifecycle.add('consumer', () => consumer.stop());
+    },
+  };
+}

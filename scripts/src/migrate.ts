@@ -1,0 +1,26 @@
+import path from 'node:path';
+import { applyMigrations, createLogger, liveServices } from '@x/kit';
+import { repoRoot } from './platform';
+
+/**
+ * `node scripts/dist/migrate.js <service>`: applies a service's migrations to DATABASE_URL. Container
+ * images run it before the service; where Prisma's schema engine exists, `prisma migrate deploy`
+ * reads the same folder and the same `_prisma_migrations` table.
+ */
+async function main(): Promise<void> {
+  const name = process.argv[2];
+  const service = liveServices().find((s) => s.name === name && s.backing.includes('mysql'));
+  const url = process.env.DATABASE_URL;
+  if (!service || !url) {
+    process.stderr.write(`usage: DATABASE_URL=mysql://… node scripts/dist/migrate.js <${liveServices().filter((s) => s.backing.includes('mysql')).map((s) => s.name).join('|')}>\n`);
+    process.exit(2);
+  }
+  const log = createLogger(`migrate:${service.name}`);
+  const applied = await applyMigrations({ url, dir: path.join(repoRoot, 'prisma', service.name, 'migrations'), log });
+  log.info({ applied }, applied.length ? 'migrations applied' : 'database up to date');
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`migration failed: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,209 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
+import path from 'node:path';
+import { applyMigrations, edge, gateway, liveServices, mysqlUrl, parseMysqlUrl, provisionDatabase, type ServiceDefinition } from '@x/kit';
+import { ensureInfrastructure, type InfraUrls } from './infra';
+import { loadDevSecrets } from './secrets';
+
+export const repoRoot = path.resolve(__dirname, '../..');
+
+export interface PlatformOptions extends InfraUrls {
+  /** Where secrets and logs live (`.x` in the repo for `npm start`, a temp dir for tests). */
+  stateDir: string;
+  /** Port per process name; defaults to the registry's. */
+  ports?: Partial<Record<string, number>>;
+  /** Prefix for database names and DB users, so a test platform never touches the dev one. */
+  databasePrefix?: string;
+  eventsExchange?: string;
+  nodeEnv?: 'development' | 'test' | 'production';
+  report?: (line: string) => void;
+  readyTimeoutMs?: number;
+  /** Processes run under `node --watch`: they restart when their compiled code changes. */
+  watch?: readonly string[];
+}
+
+export interface RunningPlatform {
+  urls: { edge: string; gateway: string; services: Record<string, string> };
+  hqAdmin: { email: string; password: string };
+  logDir: string;
+  /** Stops every process, edge first and services last, and waits for them to exit. */
+  stop(): Promise<void>;
+  /** Resolves with the name of the first process that exits on its own. */
+  exited: Promise<{ name: string; code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+interface ProcessSpec {
+  name: string;
+  script: string;
+  port: number;
+  env: Record<string, string>;
+}
+
+/**
+ * Brings the platform up as separate processes: checks MariaDB, Redis and RabbitMQ, provisions each
+ * service's database and user, applies migrations, starts services, gateway and edge, and waits
+ * until each reports ready.
+ */
+export async function startPlatform(options: PlatformOptions): Promise<RunningPlatform> {
+  const report = options.report ?? (() => {});
+  const portOf = (name: string, fallback: number) => options.ports?.[name] ?? fallback;
+  const prefix = options.databasePrefix ?? '';
+  const services = liveServices();
+  const logDir = path.join(options.stateDir, 'logs');
+  mkdirSync(logDir, { recursive: true });
+
+  await ensureInfrastructure(options, report);
+  const secrets = loadDevSecrets(options.stateDir, services.map((s) => s.name));
+
+  const admin = parseMysqlUrl(options.mysqlAdminUrl);
+  const databaseUrls: Record<string, string> = {};
+  for (const service of services.filter((s) => s.backing.includes('mysql'))) {
+    const database = `${prefix}${service.database}`;
+    const user = `${prefix}${service.database}`.slice(0, 32);
+    const password = secrets.databasePasswords[service.name]!;
+    await provisionDatabase({ adminUrl: options.mysqlAdminUrl, database, user, password });
+    databaseUrls[service.name] = mysqlUrl({ host: admin.host, port: admin.port, user, password, database });
+    const applied = await applyMigrations({ url: databaseUrls[service.name]!, dir: path.join(repoRoot, 'prisma', service.name, 'migrations') });
+    report(`${service.name}: database ${database} ready${applied.length ? ` (applied ${applied.join(', ')})` : ''}`);
+  }
+
+  const authPort = portOf('auth', 3000);
+  const common: Record<string, string> = {
+    NODE_ENV: options.nodeEnv ?? 'development',
+    AMQP_URL: options.amqpUrl,
+    REDIS_URL: options.redisUrl,
+    EVENTS_EXCHANGE: options.eventsExchange ?? 'x.events',
+    AUTH_JWKS_URL: `http://127.0.0.1:${authPort}/auth/.well-known/jwks.json`,
+  };
+  const servicePorts = Object.fromEntries(services.map((s) => [s.name, portOf(s.name, s.port)]));
+  const gatewayPort = portOf(gateway.name, gateway.port);
+  const edgePort = portOf(edge.name, edge.port);
+
+  const specs: ProcessSpec[] = [
+    ...services.map((service: ServiceDefinition) => ({
+      name: service.name,
+      script: path.join(repoRoot, 'subgraphs', service.name, 'dist', 'main.js'),
+      port: servicePorts[service.name]!,
+      env: {
+        ...common,
+        PORT: String(servicePorts[service.name]),
+        ...(databaseUrls[service.name] ? { DATABASE_URL: databaseUrls[service.name]! } : {}),
+        ...(service.name === 'auth' ? { HQ_ADMIN_EMAIL: secrets.hqAdmin.email, HQ_ADMIN_PASSWORD: secrets.hqAdmin.password } : {}),
+      },
+    })),
+    {
+      name: gateway.name,
+      script: path.join(repoRoot, 'supergraph', 'dist', 'gateway.js'),
+      port: gatewayPort,
+      env: {
+        ...common,
+        PORT: String(gatewayPort),
+        ...Object.fromEntries(services.map((s) => [`SUBGRAPH_URL_${s.name.toUpperCase().replace(/-/g, '_')}`, `http://127.0.0.1:${servicePorts[s.name]}/graphql`])),
+      },
+    },
+    {
+      name: edge.name,
+      script: path.join(repoRoot, 'kong', 'dist', 'edge.js'),
+      port: edgePort,
+      env: {
+        ...common,
+        EDGE_PORT: String(edgePort),
+        EDGE_UPSTREAMS: JSON.stringify({
+          gateway: `127.0.0.1:${gatewayPort}`,
+          ...Object.fromEntries(services.map((s) => [s.name, `127.0.0.1:${servicePorts[s.name]}`])),
+        }),
+      },
+    },
+  ];
+
+  const children: { spec: ProcessSpec; child: ChildProcess; log: WriteStream }[] = [];
+  let stopping = false;
+  let resolveExited: (value: { name: string; code: number | null; signal: NodeJS.Signals | null }) => void = () => {};
+  const exited = new Promise<{ name: string; code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
+    resolveExited = resolve;
+  });
+
+  const stop = async () => {
+    stopping = true;
+    for (const { child } of [...children].reverse()) {
+      if (child.exitCode !== null || child.signalCode !== null) continue;
+      child.kill('SIGTERM');
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(() => {
+          child.kill('SIGKILL');
+          resolve();
+        }, 15_000);
+        child.once('exit', () => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+    }
+    await Promise.all(children.map(({ log }) => new Promise<void>((resolve) => log.end(resolve))));
+  };
+
+  try {
+    // Services first (auth publishes the JWKS the others verify against), then the gateway, then the edge.
+    for (const group of [specs.slice(0, services.length), specs.slice(services.length, services.length + 1), specs.slice(services.length + 1)]) {
+      for (const spec of group) {
+        const log = createWriteStream(path.join(logDir, `${spec.name}.log`), { flags: 'a' });
+        const watchFlags = options.watch?.includes(spec.name) ? ['--watch', '--watch-preserve-output'] : [];
+        const child = spawn(process.execPath, [...watchFlags, '--enable-source-maps', spec.script], {
+          cwd: repoRoot,
+          env: { ...process.env, ...spec.env },
+          stdio: ['ignore', 'pipe', 'pipe'],
+        });
+        child.stdout?.pipe(log, { end: false });
+        child.stderr?.pipe(log, { end: false });
+        child.once('exit', (code, signal) => {
+          if (!stopping) resolveExited({ name: spec.name, code, signal });
+        });
+        children.push({ spec, child, log });
+      }
+      await Promise.all(group.map((spec) => waitUntilReady(spec, options.readyTimeoutMs ?? 60_000, exited, report)));
+    }
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+
+  return {
+    urls: {
+      edge: `http://127.0.0.1:${edgePort}`,
+      gateway: `http://127.0.0.1:${gatewayPort}`,
+      services: Object.fromEntries(services.map((s) => [s.name, `http://127.0.0.1:${servicePorts[s.name]}`])),
+    },
+    hqAdmin: secrets.hqAdmin,
+    logDir,
+    stop,
+    exited,
+  };
+}
+
+async function waitUntilReady(
+  spec: ProcessSpec,
+  timeoutMs: number,
+  exited: Promise<{ name: string }>,
+  report: (line: string) => void,
+): Promise<void> {
+  const started = Date.now();
+  let died: { name: string } | undefined;
+  void exited.then((value) => {
+    died = value;
+  });
+  const readyPath = spec.name === edge.name ? '/__edge/ready' : '/ready';
+  while (Date.now() - started < timeoutMs) {
+    if (died) throw new Error(`${died.name} exited while starting; see its log`);
+    try {
+      const response = await fetch(`http://127.0.0.1:${spec.port}${readyPath}`, { signal: AbortSignal.timeout(1_000) });
+      if (response.ok) {
+        report(`${spec.name} ready on :${spec.port} (${((Date.now() - started) / 1000).toFixed(1)} s)`);
+        return;
+      }
+    } catch {
+      // not listening yet
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  throw new Error(`${spec.name} not ready within ${timeoutMs / 1000} s; see its log`);
+}

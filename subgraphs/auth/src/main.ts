@@ -1,0 +1,87 @@
+import { createTokenVerifier, mariadbAdapter, mysqlUrlSetting, redisUrlSetting, runService, service, startEventing, startServiceServer } from '@x/kit';
+import { Redis } from 'ioredis';
+import { z } from 'zod';
+import { emailSchema } from './domain/credentials';
+import { authContext } from './schema/context';
+import { resolvers, typeDefs } from './schema/resolvers';
+import { authRoutes } from './schema/rest';
+import { AccountStore } from './store/accounts';
+import { PrismaClient } from './store/generated/client';
+import { Identity } from './store/identity';
+import { LoginThrottle } from './store/login-throttle';
+import { RefreshTokens } from './store/refresh-tokens';
+import { SigningKeys } from './store/signing-keys';
+
+const seconds = (fallback: number) => z.coerce.number().int().positive().default(fallback);
+
+const authConfig = {
+  DATABASE_URL: mysqlUrlSetting('x_auth'),
+  REDIS_URL: redisUrlSetting(),
+  ACCESS_TOKEN_TTL_SECONDS: seconds(900),
+  REFRESH_TOKEN_TTL_SECONDS: seconds(30 * 24 * 3600),
+  LOGIN_MAX_FAILURES_PER_ACCOUNT: z.coerce.number().int().positive().default(5),
+  LOGIN_MAX_FAILURES_PER_IP: z.coerce.number().int().positive().default(50),
+  LOGIN_FAILURE_WINDOW_SECONDS: seconds(900),
+  /** The first hq_admin: created on start when no account has that role yet. */
+  HQ_ADMIN_EMAIL: emailSchema.optional(),
+  HQ_ADMIN_PASSWORD: z.string().min(10).optional(),
+};
+
+void runService(service('auth'), authConfig, async (runtime) => {
+  const { config, log, metrics, lifecycle } = runtime;
+  const db = new PrismaClient({ adapter: mariadbAdapter(config.DATABASE_URL) });
+  lifecycle.add('database', () => db.$disconnect());
+  const redis = new Redis(config.REDIS_URL, { lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 1 });
+  redis.on('error', (error: Error) => log.debug({ err: error }, 'redis connection error'));
+  await redis.connect().catch((error: unknown) => log.warn({ err: error }, 'redis unreachable at start: login throttling counts in this process'));
+  lifecycle.add('redis', async () => {
+    await redis.quit().catch(() => redis.disconnect());
+  });
+
+  const keys = new SigningKeys(db);
+  await keys.load();
+  const { broker, relay } = await startEventing(runtime, { db, transaction: (work) => db.$transaction(work) });
+  const accounts = new AccountStore(db, relay);
+  const identity = new Identity(
+    accounts,
+    new RefreshTokens(db, config.REFRESH_TOKEN_TTL_SECONDS),
+    keys,
+    new LoginThrottle(
+      redis,
+      {
+        maxFailuresPerAccount: config.LOGIN_MAX_FAILURES_PER_ACCOUNT,
+        maxFailuresPerIp: config.LOGIN_MAX_FAILURES_PER_IP,
+        windowSeconds: config.LOGIN_FAILURE_WINDOW_SECONDS,
+      },
+      log,
+    ),
+    {
+      issuer: config.JWT_ISSUER,
+      audience: config.JWT_AUDIENCE,
+      accessTokenTtlSeconds: config.ACCESS_TOKEN_TTL_SECONDS,
+      refreshTokenTtlSeconds: config.REFRESH_TOKEN_TTL_SECONDS,
+    },
+  );
+  if (config.HQ_ADMIN_EMAIL && config.HQ_ADMIN_PASSWORD) {
+    const outcome = await identity.ensureFirstAdmin(config.HQ_ADMIN_EMAIL, config.HQ_ADMIN_PASSWORD);
+    log.info({ outcome, email: config.HQ_ADMIN_EMAIL }, 'first hq_admin');
+  }
+
+  const server = await startServiceServer({
+    name: 'auth',
+    host: config.HOST,
+    port: config.PORT,
+    production: config.NODE_ENV === 'production',
+    log,
+    metrics,
+    // auth checks its own tokens against its keys in memory, not over HTTP to itself.
+    verifyToken: createTokenVerifier(
+      { jwksUrl: config.AUTH_JWKS_URL, issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE },
+      keys.verificationKey,
+    ),
+    readiness: { database: () => db.$queryRaw`SELECT 1`, broker: () => broker.ready() },
+    subgraph: { typeDefs, resolvers, context: authContext(identity, accounts) },
+    rest: authRoutes(identity, keys),
+  });
+  lifecycle.add('http', () => server.close());
+});

@@ -1,0 +1,133 @@
+import { randomUUID } from 'node:crypto';
+import argon2 from 'argon2';
+import { SignJWT } from 'jose';
+import { conflict, DomainError, forbidden, notFound, unauthenticated, type Principal, type Role } from '@x/kit';
+import { defaultDisplayName, type Registration } from '../domain/credentials';
+import type { AccountStore, AccountView } from './accounts';
+import type { LoginThrottle } from './login-throttle';
+import type { RefreshTokens } from './refresh-tokens';
+import type { SigningKeys } from './signing-keys';
+
+/** OWASP's argon2id baseline: 19 MiB, 2 passes, 1 lane (~20 ms here). */
+export const passwordHashing = { type: argon2.argon2id, memoryCost: 19_456, timeCost: 2, parallelism: 1 } as const;
+
+export interface TokenSettings {
+  issuer: string;
+  audience: string;
+  accessTokenTtlSeconds: number;
+  refreshTokenTtlSeconds: number;
+}
+
+export interface Session {
+  accessToken: string;
+  tokenType: 'Bearer';
+  expiresIn: number;
+  refreshToken: string;
+  refreshExpiresIn: number;
+  user: AccountView;
+}
+
+/** The flows behind auth's REST API: sign up, log in, refresh, log out, delete, grant a role. */
+export class Identity {
+  // Verifying against this when the e-mail is unknown keeps a failed login's timing the same.
+  private readonly decoyHash: Promise<string>;
+
+  constructor(
+    private readonly accounts: AccountStore,
+    private readonly refreshTokens: RefreshTokens,
+    private readonly keys: SigningKeys,
+    private readonly throttle: LoginThrottle,
+    private readonly settings: TokenSettings,
+  ) {
+    this.decoyHash = argon2.hash(randomUUID(), passwordHashing);
+  }
+
+  async register(input: Registration): Promise<AccountView> {
+    const passwordHash = await argon2.hash(input.password, passwordHashing);
+    const account = await this.accounts.register({
+      email: input.email,
+      passwordHash,
+      roles: [input.role],
+      displayName: input.displayName ?? defaultDisplayName(input.email),
+    });
+    if (!account) throw conflict('an account with this e-mail already exists', { field: 'email' });
+    return account;
+  }
+
+  async login(email: string, password: string, ip: string): Promise<Session> {
+    const verdict = await this.throttle.check(email, ip);
+    if (!verdict.allowed) {
+      throw new DomainError('TOO_MANY_REQUESTS', 'too many failed logins: try again later', { retryAfterSeconds: verdict.retryAfterSeconds });
+    }
+    const account = await this.accounts.findByEmail(email);
+    const valid = await argon2.verify(account?.passwordHash ?? (await this.decoyHash), password);
+    if (!account || !valid) {
+      await this.throttle.recordFailure(email, ip);
+      throw unauthenticated('wrong e-mail or password');
+    }
+    await this.throttle.recordSuccess(email);
+    return this.session(account, await this.refreshTokens.startFamily(account.id));
+  }
+
+  async refresh(refreshToken: string): Promise<Session> {
+    const result = await this.refreshTokens.rotate(refreshToken);
+    if (result.kind !== 'rotated') {
+      const reasons = { unknown: 'unknown refresh token', expired: 'refresh token expired', revoked: 'refresh token revoked', reused: 'refresh token already used: every session of this login was revoked' };
+      throw unauthenticated(reasons[result.kind]);
+    }
+    const [account] = await this.accounts.findByIds([result.accountId]);
+    if (!account) throw unauthenticated('account no longer exists');
+    return this.session(account, result.refreshToken);
+  }
+
+  logout(refreshToken: string): Promise<void> {
+    return this.refreshTokens.revokeFamilyOf(refreshToken);
+  }
+
+  async deleteAccount(caller: Principal, accountId: string): Promise<void> {
+    if (caller.userId !== accountId && !caller.roles.includes('hq_admin')) throw forbidden('only the account holder or an hq_admin can delete an account');
+    if (!(await this.accounts.delete(accountId, caller.userId))) throw notFound('no such account');
+  }
+
+  async grantRole(caller: Principal, accountId: string, role: Role): Promise<AccountView> {
+    if (!caller.roles.includes('hq_admin')) throw forbidden('only an hq_admin can grant roles');
+    const account = await this.accounts.grantRole(accountId, role, caller.userId);
+    if (!account) throw notFound('no such account');
+    return account;
+  }
+
+  /** The first hq_admin comes from configuration: created once, or granted if the account exists. */
+  async ensureFirstAdmin(email: string, password: string): Promise<'created' | 'granted' | 'present'> {
+    if (await this.accounts.anyWithRole('hq_admin')) return 'present';
+    const existing = await this.accounts.findByEmail(email);
+    if (existing) {
+      await this.accounts.grantRole(existing.id, 'hq_admin', null);
+      return 'granted';
+    }
+    const passwordHash = await argon2.hash(password, passwordHashing);
+    const created = await this.accounts.register({ email, passwordHash, roles: ['hq_admin'], displayName: 'HQ admin' });
+    if (!created) return this.ensureFirstAdmin(email, password);
+    return 'created';
+  }
+
+  private async session(account: AccountView, refreshToken: string): Promise<Session> {
+    const { kid, privateKey } = this.keys.current();
+    const accessToken = await new SignJWT({ roles: account.roles })
+      .setProtectedHeader({ alg: 'EdDSA', kid, typ: 'at+jwt' })
+      .setSubject(account.id)
+      .setIssuer(this.settings.issuer)
+      .setAudience(this.settings.audience)
+      .setIssuedAt()
+      .setJti(randomUUID())
+      .setExpirationTime(`${this.settings.accessTokenTtlSeconds}s`)
+      .sign(privateKey);
+    return {
+      accessToken,
+      tokenType: 'Bearer',
+      expiresIn: this.settings.accessTokenTtlSeconds,
+      refreshToken,
+      refreshExpiresIn: this.settings.refreshTokenTtlSeconds,
+      user: account,
+    };
+  }
+}

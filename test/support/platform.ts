@@ -1,0 +1,85 @@
+import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { createConnection } from 'mariadb';
+import { edge, gateway, liveServices, parseMysqlUrl } from '@x/kit';
+import { startPlatform, type RunningPlatform } from '../../scripts/src/platform';
+
+const mysqlAdminUrl = process.env.TEST_MYSQL_ADMIN_URL ?? 'mysql://root@127.0.0.1:3306/mysql';
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+export interface TestPlatform extends RunningPlatform {
+  teardown(): Promise<void>;
+}
+
+/**
+ * The real platform as separate processes, on free ports, with its own databases, DB users and
+ * exchange, so it never touches a platform a developer has running. Built code (dist) is what runs.
+ */
+export async function startTestPlatform(): Promise<TestPlatform> {
+  const id = randomBytes(3).toString('hex');
+  const prefix = `t_sys_${id}_`;
+  const exchange = `x.events.sys-${id}`;
+  const stateDir = mkdtempSync(path.join(os.tmpdir(), 'x-system-'));
+  const ports: Record<string, number> = {};
+  for (const name of [...liveServices().map((s) => s.name), gateway.name, edge.name]) ports[name] = await freePort();
+
+  const platform = await startPlatform({
+    stateDir,
+    mysqlAdminUrl,
+    redisUrl: 'redis://127.0.0.1:6379',
+    amqpUrl: 'amqp://guest:guest@127.0.0.1:5672',
+    ports,
+    databasePrefix: prefix,
+    eventsExchange: exchange,
+    nodeEnv: 'test',
+  });
+
+  return {
+    ...platform,
+    teardown: async () => {
+      await platform.stop();
+      await dropDatabasesAndUsers(prefix);
+      deleteBrokerTopology(exchange);
+      rmSync(stateDir, { recursive: true, force: true });
+    },
+  };
+}
+
+async function dropDatabasesAndUsers(prefix: string): Promise<void> {
+  const connection = await createConnection({ ...parseMysqlUrl(mysqlAdminUrl), database: undefined });
+  try {
+    const databases = await connection.query<{ name: string }[]>('SELECT SCHEMA_NAME AS name FROM information_schema.SCHEMATA WHERE SCHEMA_NAME LIKE ?', [`${prefix}%`]);
+    for (const { name } of databases) await connection.query(`DROP DATABASE \`${name}\``);
+    const users = await connection.query<{ user: string; host: string }[]>('SELECT User AS user, Host AS host FROM mysql.user WHERE User LIKE ?', [`${prefix}%`]);
+    for (const { user, host } of users) await connection.query('DROP USER ?@?', [user, host]);
+  } finally {
+    await connection.end();
+  }
+}
+
+/** Removes the test exchange's queues and exchanges (rabbitmqctl is beside the broker on this machine). */
+function deleteBrokerTopology(exchange: string): void {
+  try {
+    const queues = execFileSync('rabbitmqctl', ['-q', 'list_queues', 'name'], { encoding: 'utf8', timeout: 20_000 })
+      .split('\n')
+      .map((line) => line.trim())
+      .filter((name) => name.startsWith(`${exchange}.`));
+    for (const queue of queues) execFileSync('rabbitmqctl', ['-q', 'delete_queue', queue], { timeout: 20_000 });
+  } catch {
+    // Leftover queues are harmless: their names are unique to this run.
+  }
+}
