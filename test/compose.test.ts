@@ -1,0 +1,189 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { edge, gateway, liveServices, service, services, type ServiceDefinition } from '@x/kit';
+import { parse } from 'yaml';
+import { loadKongConfig } from '../kong/src/kong-config';
+
+/** No Docker engine runs here: these checks keep docker-compose.yml and kong.yml true to the registry. */
+
+const root = path.resolve(__dirname, '..');
+const read = (file: string) => readFileSync(path.join(root, file), 'utf8');
+
+interface ComposeService {
+  image?: string;
+  build?: { context: string; dockerfile: string };
+  profiles?: string[];
+  environment?: Record<string, string>;
+  expose?: string[];
+  ports?: string[];
+  volumes?: string[];
+  healthcheck?: { test: string[] };
+  depends_on?: Record<string, { condition: string }>;
+  configs?: { source: string; target: string }[];
+}
+
+interface ComposeFile {
+  services: Record<string, ComposeService>;
+  configs: Record<string, { content: string }>;
+}
+
+interface KongYaml {
+  upstreams: { name: string; targets: { target: string }[] }[];
+  services: { name: string; url: string; routes: { name: string; paths: string[]; methods?: string[]; strip_path?: boolean }[] }[];
+}
+
+// Widened from the registry's literal tuple so per-service checks can ask about any store.
+const registry: readonly ServiceDefinition[] = services;
+const byName = registry.map((definition) => [definition.name, definition] as const);
+
+const composeText = read('docker-compose.yml');
+// Compose resolves YAML merge keys (`<<: *anchor`); so must the test.
+const compose = parse(composeText, { merge: true }) as ComposeFile;
+const kong = parse(read('kong/kong.yml')) as KongYaml;
+const envExample = read('.env.example');
+
+const secret = (name: string) => new RegExp(`^\\$\\{${name}:\\?[^}]+\\}$`);
+const secretInside = (name: string) => `\\$\\{${name}:\\?[^}]+\\}`;
+const passwordVariable = (definition: ServiceDefinition) => `${definition.database.toUpperCase()}_DB_PASSWORD`;
+
+function composeService(name: string): ComposeService {
+  const found = compose.services[name];
+  if (!found) throw new Error(`docker-compose.yml has no service ${name}`);
+  return found;
+}
+
+function environmentOf(name: string): Record<string, string> {
+  return composeService(name).environment ?? {};
+}
+
+describe('docker-compose.yml against the service registry', () => {
+  it('lists every service of the registry, the gateway, Kong and the four backing stores', () => {
+    const expected = [...registry.map((s) => s.name), gateway.name, 'kong', 'mysql', 'mongodb', 'redis', 'rabbitmq'];
+    expect(Object.keys(compose.services).sort()).toEqual(expected.sort());
+  });
+
+  it.each(byName)('runs %s from the one image with its port, a /ready healthcheck and its profile', (name, definition) => {
+    const entry = composeService(name);
+    expect(entry.build).toEqual({ context: '.', dockerfile: 'Dockerfile' });
+    expect(entry.image).toBe('x-platform:local');
+    expect(entry.profiles).toEqual(definition.live ? undefined : ['planned']);
+    expect(entry.environment).toMatchObject({ SERVICE: name, PORT: String(definition.port), HOST: '0.0.0.0' });
+    expect(entry.expose).toEqual([String(definition.port)]);
+    expect(entry.healthcheck?.test.join(' ')).toContain("process.env.PORT + '/ready'");
+  });
+
+  it.each(byName)('gives %s the connection settings of its stores, the broker and the JWKS', (name, definition) => {
+    const env = environmentOf(name);
+    expect(env.AMQP_URL).toMatch(new RegExp(`^amqp://x:${secretInside('RABBITMQ_PASSWORD')}@rabbitmq:5672$`));
+    expect(env.AUTH_JWKS_URL).toBe(`http://auth:${service('auth').port}/auth/.well-known/jwks.json`);
+    const mysql = `^mysql://${definition.database}:${secretInside(passwordVariable(definition))}@mysql:3306/${definition.database}$`;
+    if (definition.backing.includes('mysql')) expect(env.DATABASE_URL).toMatch(new RegExp(mysql));
+    else expect(env.DATABASE_URL).toBeUndefined();
+    if (definition.backing.includes('redis')) expect(env.REDIS_URL).toMatch(new RegExp(`^redis://:${secretInside('REDIS_PASSWORD')}@redis:6379$`));
+    else expect(env.REDIS_URL).toBeUndefined();
+    const mongo = `^mongodb://${definition.database}:${secretInside(passwordVariable(definition))}@mongodb:27017/${definition.database}$`;
+    if (definition.backing.includes('mongodb')) expect(env.MONGO_URL).toMatch(new RegExp(mongo));
+    else expect(env.MONGO_URL).toBeUndefined();
+  });
+
+  it.each(byName)('starts %s only after its stores and the broker are healthy', (name, definition) => {
+    const expected = Object.fromEntries([...definition.backing, 'rabbitmq'].map((store) => [store, { condition: 'service_healthy' }]));
+    expect(composeService(name).depends_on).toEqual(expected);
+  });
+
+  it('waits on healthchecks only: every service something depends on has one', () => {
+    for (const [name, entry] of Object.entries(compose.services)) {
+      for (const [dependency, { condition }] of Object.entries(entry.depends_on ?? {})) {
+        expect([name, dependency, condition]).toEqual([name, dependency, 'service_healthy']);
+        expect(composeService(dependency).healthcheck?.test.length).toBeGreaterThan(0);
+      }
+    }
+  });
+
+  it('runs the gateway on its port with every subgraph URL, after the live services', () => {
+    const entry = composeService(gateway.name);
+    expect(entry.environment).toMatchObject({ SERVICE: 'gateway', PORT: String(gateway.port), HOST: '0.0.0.0' });
+    for (const definition of registry) {
+      expect(entry.environment?.[`SUBGRAPH_URL_${definition.name.toUpperCase().replace(/-/g, '_')}`]).toBe(`http://${definition.name}:${definition.port}/graphql`);
+    }
+    expect(entry.healthcheck?.test.join(' ')).toContain('/ready');
+    for (const definition of liveServices()) expect(entry.depends_on?.[definition.name]).toEqual({ condition: 'service_healthy' });
+  });
+
+  it('runs Kong 3 DB-less with kong/kong.yml: proxy on host port 9090, admin 8001, manager 8002', () => {
+    const entry = composeService('kong');
+    expect(entry.image).toMatch(/^kong:3\.\d+/);
+    expect(entry.environment).toMatchObject({ KONG_DATABASE: 'off', KONG_DECLARATIVE_CONFIG: '/kong/kong.yml' });
+    expect(entry.volumes).toContain('./kong/kong.yml:/kong/kong.yml:ro');
+    expect(entry.ports).toEqual([`${edge.port}:8000`, '127.0.0.1:8001:8001', '127.0.0.1:8002:8002']);
+    expect(entry.healthcheck?.test).toEqual(['CMD', 'kong', 'health']);
+    for (const name of [gateway.name, ...liveServices().map((s) => s.name)]) expect(entry.depends_on?.[name]).toEqual({ condition: 'service_healthy' });
+  });
+
+  it('creates each MySQL service’s database and its own user, granted that database alone', () => {
+    const mysql = composeService('mysql');
+    const script = compose.configs['mysql-databases']?.content ?? '';
+    expect(mysql.configs).toEqual([expect.objectContaining({ source: 'mysql-databases', target: '/docker-entrypoint-initdb.d/10-databases.sh' })]);
+    expect(script).toContain("GRANT ALL PRIVILEGES ON \\`$$1\\`.* TO '$$1'@'%';");
+    for (const definition of registry.filter((s) => s.backing.includes('mysql'))) {
+      expect(script).toContain(`create_database ${definition.database} "$$${passwordVariable(definition)}"`);
+      expect(mysql.environment?.[passwordVariable(definition)]).toMatch(secret(passwordVariable(definition)));
+    }
+  });
+
+  it('takes every secret from .env with ${VAR:?…}, and .env.example names each one', () => {
+    const references = [...composeText.matchAll(/(?<!\$)\$\{([^}]*)\}/g)].map((match) => match[1] ?? '');
+    expect(references.length).toBeGreaterThan(0);
+    for (const reference of references) expect(reference).toMatch(/^[A-Z0-9_]+:\?.+$/);
+    const variables = new Set(references.map((reference) => reference.split(':')[0]));
+    const documented = new Set([...envExample.matchAll(/^([A-Z0-9_]+)=/gm)].map((match) => match[1]));
+    expect([...variables].filter((name) => !documented.has(name))).toEqual([]);
+    expect(read('.dockerignore').split('\n')).toContain('.env');
+  });
+});
+
+describe('kong/kong.yml against the service registry', () => {
+  const upstreamNames = new Set(kong.upstreams.map((upstream) => upstream.name));
+
+  it.each(liveServices().filter((s) => s.restPrefix).map((s) => [s.name, s] as const))('routes %s’s REST prefix to it unchanged (strip_path false) on its port', (name, definition) => {
+    const owner = kong.services.find((entry) => entry.routes.some((route) => route.paths.includes(definition.restPrefix ?? '')));
+    expect(owner?.url).toBe(`http://${name}:${definition.port}`);
+    const route = owner?.routes.find((entry) => entry.paths.includes(definition.restPrefix ?? ''));
+    expect(route?.strip_path).toBe(false);
+    expect(route?.methods).toContain('OPTIONS');
+  });
+
+  it('routes /graphql to the gateway through an upstream whose target is gateway on its port', () => {
+    const owner = kong.services.find((entry) => entry.routes.some((route) => route.paths.includes('/graphql')));
+    const host = new URL(owner?.url ?? 'http://missing').hostname;
+    expect(upstreamNames.has(host)).toBe(true);
+    expect(kong.upstreams.find((upstream) => upstream.name === host)?.targets).toEqual([expect.objectContaining({ target: `${gateway.name}:${gateway.port}` })]);
+  });
+
+  it('names hosts only by compose service names', () => {
+    const hosts = [
+      ...kong.services.map((entry) => new URL(entry.url).hostname).filter((host) => !upstreamNames.has(host)),
+      ...kong.upstreams.flatMap((upstream) => upstream.targets.map((target) => target.target.split(':')[0] ?? '')),
+    ];
+    for (const host of hosts) expect(Object.keys(compose.services)).toContain(host);
+  });
+
+  it('is accepted by the local edge (no field or plugin it does not implement)', async () => {
+    await expect(loadKongConfig(path.join(root, 'kong/kong.yml'))).resolves.toMatchObject({ _format_version: '3.0' });
+  });
+});
+
+describe('Dockerfile', () => {
+  const dockerfile = read('Dockerfile');
+
+  it('builds on node:20-slim and picks the process by SERVICE', () => {
+    expect(dockerfile).toMatch(/^FROM node:20-slim AS build$/m);
+    expect(dockerfile).toMatch(/^ENV SERVICE=\$\{SERVICE\}$/m);
+    expect(dockerfile).toMatch(/^CMD \["x-run"\]$/m);
+  });
+
+  it('migrates a MySQL service’s database before starting it', () => {
+    expect(dockerfile).toContain("backing.includes('mysql')");
+    expect(dockerfile).toContain('node scripts/dist/migrate.js "$name"');
+  });
+});
