@@ -1,0 +1,36 @@
+# syntax=docker/dockerfile:1.7
+# One image for every process of the platform; SERVICE picks which one runs (auth, user, …, gateway).
+#   docker build -t x-platform . && docker run -e SERVICE=auth … x-platform
+# The edge is real Kong in compose, so the local edge (kong/) is built but not run from this image.
+
+FROM node:20-slim AS build
+WORKDIR /app
+COPY . .
+# npm ci refuses lockfiles made on another platform (missing optional binaries); install resolves them.
+RUN --mount=type=cache,target=/root/.npm npm install --no-audit --no-fund \
+ && npm run build \
+ && npm prune --omit=dev --no-audit --no-fund
+
+FROM node:20-slim
+ENV NODE_ENV=production
+WORKDIR /app
+COPY --from=build --chown=node:node /app /app
+
+COPY --chmod=755 <<'SH' /usr/local/bin/x-run
+#!/bin/sh
+# Starts the process named by SERVICE; a MySQL service applies its migrations first.
+set -eu
+name="${1:-${SERVICE:-}}"
+[ -n "$name" ] || { echo "x-run: set SERVICE (or pass a name): gateway or a service of packages/kit/src/registry.ts" >&2; exit 64; }
+if [ "$name" = gateway ]; then dir=supergraph; else dir="subgraphs/$name"; fi
+[ -f "$dir/package.json" ] || { echo "x-run: no service named $name" >&2; exit 64; }
+if [ "$name" != gateway ] && node -e "process.exit(require('@x/kit').service(process.argv[1]).backing.includes('mysql') ? 0 : 1)" "$name"; then
+  node scripts/dist/migrate.js "$name"
+fi
+exec node "$dir/$(node -p "require('./$dir/package.json').main")"
+SH
+
+ARG SERVICE=""
+ENV SERVICE=${SERVICE}
+USER node
+CMD ["x-run"]
