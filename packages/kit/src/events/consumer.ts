@@ -1,0 +1,345 @@
+import { performance } from 'node:perf_hooks';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Channel, ChannelWrapper } from 'amqp-connection-manager';
+import type { ConsumeMessage, Message, Options } from 'amqplib';
+import type { z } from 'zod';
+import { runWithContext } from '../context';
+import type { Logger } from '../logger';
+import type { Metrics } from '../metrics';
+import { assertEventsExchange, errorMessage, type Broker } from './broker';
+import { closeTimeoutMs, openChannel, settlesWithin } from './channels';
+import { envelopeSchema, traceparentPattern, type EventData, type EventDefinition, type EventEnvelope } from './envelope';
+import type { OutboxRelay } from './outbox';
+import type { SqlExecutor, TransactionRunner } from './sql';
+
+/** A message that can never succeed (breaks an invariant, refers to nothing): parked in the DLQ at once, not retried. */
+export class PermanentEventError extends Error {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'PermanentEventError';
+  }
+}
+
+export interface Subscription<Tx extends SqlExecutor> {
+  definition: EventDefinition;
+  handle(event: EventEnvelope, tx: Tx): Promise<void>;
+}
+
+export function on<D extends EventDefinition, Tx extends SqlExecutor>(
+  definition: D,
+  handle: (event: EventEnvelope<EventData<D>>, tx: Tx) => Promise<void>,
+): Subscription<Tx> {
+  // The consumer parses `data` with `definition.data` before it calls handle, so the narrowing holds.
+  return { definition, handle: (event, tx) => handle(event as EventEnvelope<EventData<D>>, tx) };
+}
+
+export interface Consumer {
+  /** Cancels consuming, waits for the handlers in flight, then closes its channels. */
+  stop(): Promise<void>;
+}
+
+export interface ConsumerOptions<Tx extends SqlExecutor> {
+  broker: Broker;
+  /** The consuming service's name, e.g. `user`; the queue is `<exchange>.<queue>`. */
+  queue: string;
+  subscriptions: Subscription<Tx>[];
+  transaction: TransactionRunner<Tx>;
+  log: Logger;
+  metrics?: Metrics;
+  /** Messages in flight at once (default 20). */
+  prefetch?: number;
+  /** One retry queue per delay; after the last one a failing event is dead-lettered (default 1 s, 5 s, 30 s). */
+  retryDelaysMs?: number[];
+  /** Woken after each handled event, so events its handler enqueued go out without waiting for a poll. */
+  relay?: Pick<OutboxRelay, 'wake'>;
+}
+
+export const consumerQueueName = (exchange: string, queue: string): string => `${exchange}.${queue}`;
+export const deadLetterQueueName = (queue: string): string => `${queue}.dlq`;
+const retryQueueName = (queue: string, delayMs: number): string => `${queue}.retry.${delayMs}`;
+
+/** Headers the consumer writes on messages it republishes to a retry queue or the DLQ. */
+export const failureHeaders = {
+  attempt: 'x-attempt',
+  lastError: 'x-last-error',
+  reason: 'x-dead-letter-reason',
+  originalQueue: 'x-original-queue',
+  failedAt: 'x-failed-at',
+} as const;
+
+type Outcome = 'processed' | 'duplicate' | 'retried' | 'dead-lettered';
+
+type Decoded<Tx extends SqlExecutor> =
+  | { ok: true; event: EventEnvelope; subscription: Subscription<Tx> }
+  | { ok: false; reason: string; type?: string; id?: string };
+
+const republishTimeoutMs = 10_000;
+const requeueDelayMs = 1_000;
+const headerValueLength = 1_000;
+
+/**
+ * Consumes `<exchange>.<queue>` (a quorum queue bound to every subscribed type). Each event is handled
+ * once: its id goes into the inbox in the same transaction as the handler's effect, and the message
+ * is acked only after that commit. Failures go through the retry queues, then to `<queue>.dlq`.
+ */
+export async function startConsumer<Tx extends SqlExecutor>(options: ConsumerOptions<Tx>): Promise<Consumer> {
+  const { broker, log, metrics } = options;
+  const queue = consumerQueueName(broker.exchange, options.queue);
+  const prefetch = options.prefetch ?? 20;
+  const retryDelaysMs = options.retryDelaysMs ?? [1_000, 5_000, 30_000];
+  if (retryDelaysMs.some((delay) => !Number.isInteger(delay) || delay <= 0)) throw new Error(`retry delays must be positive integers, got ${retryDelaysMs.join(', ')}`);
+  const routes = routeTable(options.subscriptions);
+
+  const inFlight = new Set<Promise<void>>();
+  let stopping = false;
+  let active: { channel: Channel; consumerTag: string } | undefined;
+
+  const republisher = broker.connection.createChannel({ name: `${queue}/republish`, confirm: true, publishTimeout: republishTimeoutMs });
+  republisher.on('error', (error: Error) => log.error({ err: error, queue }, 'republish channel failed'));
+
+  // Consuming on the raw channel handed to setup means every ack goes to the channel that delivered
+  // the message; acking a stale delivery tag on a reconnected channel would close it.
+  let consuming: ChannelWrapper;
+  try {
+    consuming = await openChannel(broker.connection, {
+      name: `${queue}/consume`,
+      confirm: false,
+      setup: async (channel) => {
+        await declareConsumerTopology(channel, broker.exchange, queue, [...routes.keys()], retryDelaysMs);
+        if (stopping) return;
+        await channel.prefetch(prefetch);
+        const { consumerTag } = await channel.consume(queue, (message) => {
+          if (message === null) {
+            log.error({ queue }, 'RabbitMQ cancelled the consumer (queue deleted?); restart the service to consume again');
+            return;
+          }
+          // Left unacked: closing the channel on stop hands it back to the queue.
+          if (stopping) return;
+          const work = handleDelivery(channel, message).finally(() => inFlight.delete(work));
+          inFlight.add(work);
+        });
+        active = { channel, consumerTag };
+      },
+      onError: (error) => log.error({ err: error, queue }, 'could not set up the consumer'),
+    });
+  } catch (error) {
+    await settlesWithin(republisher.close(), closeTimeoutMs);
+    throw new Error(`could not start consuming ${queue}: ${errorMessage(error)}`, { cause: error });
+  }
+  log.info({ queue, types: [...routes.keys()], prefetch }, 'consuming events');
+
+  async function handleDelivery(channel: Channel, message: ConsumeMessage): Promise<void> {
+    const started = performance.now();
+    const attempt = attemptOf(message);
+    const decoded = decode(message, routes, queue);
+    try {
+      if (!decoded.ok) {
+        await deadLetter(message, decoded.reason, attempt);
+        settle(channel, message, 'ack');
+        record({ type: decoded.type, id: decoded.id, outcome: 'dead-lettered', started, attempt, reason: decoded.reason });
+        return;
+      }
+      const { event, subscription } = decoded;
+      const context = {
+        correlationId: event.correlationId,
+        causationId: event.id,
+        eventType: event.type,
+        traceparent: traceparentOf(message) ?? event.traceparent,
+      };
+      await runWithContext(context, async () => {
+        const { outcome, reason } = await handleEvent(event, subscription, message, attempt);
+        settle(channel, message, 'ack');
+        record({ type: event.type, id: event.id, outcome, started, attempt, reason });
+      });
+    } catch (error) {
+      // The retry or DLQ copy was not confirmed, so the original must stay: back to the queue, after a
+      // pause so a broken broker does not turn into a redelivery loop.
+      log.error({ err: error, queue, eventId: message.properties.messageId }, 'could not move a failed event; requeueing it');
+      await sleep(requeueDelayMs);
+      settle(channel, message, 'requeue');
+    }
+  }
+
+  async function handleEvent(
+    event: EventEnvelope,
+    subscription: Subscription<Tx>,
+    message: ConsumeMessage,
+    attempt: number,
+  ): Promise<{ outcome: Outcome; reason?: string }> {
+    try {
+      const outcome = await options.transaction(async (tx) => {
+        // INSERT IGNORE affects 0 rows on a duplicate key (whatever the driver's found-rows setting),
+        // and a concurrent duplicate waits for the first transaction's lock instead of deadlocking.
+        const inserted = await tx.$executeRawUnsafe('INSERT IGNORE INTO inbox (consumer, event_id, event_type) VALUES (?, ?, ?)', queue, event.id, event.type);
+        if (inserted === 0) return 'duplicate' as const;
+        await subscription.handle(event, tx);
+        return 'processed' as const;
+      });
+      if (outcome === 'processed') options.relay?.wake();
+      return { outcome };
+    } catch (error) {
+      if (error instanceof PermanentEventError) {
+        const reason = `handler rejected the event: ${error.message}`;
+        await deadLetter(message, reason, attempt);
+        return { outcome: 'dead-lettered', reason };
+      }
+      const delayMs = retryDelaysMs[attempt];
+      if (delayMs === undefined) {
+        const reason = `still failing after ${attempt + 1} attempts: ${errorMessage(error)}`;
+        await deadLetter(message, reason, attempt);
+        return { outcome: 'dead-lettered', reason };
+      }
+      await republisher.sendToQueue(
+        retryQueueName(queue, delayMs),
+        message.content,
+        republishOptions(message, {
+          [failureHeaders.attempt]: attempt + 1,
+          [failureHeaders.lastError]: errorMessage(error).slice(0, headerValueLength),
+        }),
+      );
+      return { outcome: 'retried', reason: errorMessage(error) };
+    }
+  }
+
+  async function deadLetter(message: ConsumeMessage, reason: string, attempt: number): Promise<void> {
+    await republisher.sendToQueue(
+      deadLetterQueueName(queue),
+      message.content,
+      republishOptions(message, {
+        [failureHeaders.attempt]: attempt,
+        [failureHeaders.reason]: reason.slice(0, headerValueLength),
+        [failureHeaders.originalQueue]: queue,
+        [failureHeaders.failedAt]: new Date().toISOString(),
+      }),
+    );
+  }
+
+  function settle(channel: Channel, message: ConsumeMessage, how: 'ack' | 'requeue'): void {
+    try {
+      if (how === 'ack') channel.ack(message);
+      else channel.nack(message, false, true);
+    } catch (error) {
+      // The channel closed under us; the broker redelivers the message and the inbox absorbs the repeat.
+      log.warn({ err: error, queue, eventId: message.properties.messageId }, 'channel closed before the message was settled');
+    }
+  }
+
+  function record(entry: { type: string | undefined; id: string | undefined; outcome: Outcome; started: number; attempt: number; reason?: string }): void {
+    const ms = Math.round((performance.now() - entry.started) * 10) / 10;
+    // Only subscribed types become label values: garbage messages must not grow the series count.
+    const typeLabel = entry.type !== undefined && routes.has(entry.type) ? entry.type : 'other';
+    metrics?.eventsConsumed.inc({ queue, type: typeLabel, outcome: entry.outcome });
+    const line = { queue, type: entry.type, eventId: entry.id, outcome: entry.outcome, ms, attempt: entry.attempt, reason: entry.reason };
+    if (entry.outcome === 'processed' || entry.outcome === 'duplicate') log.info(line, 'event handled');
+    else log.warn(line, 'event not handled');
+  }
+
+  return {
+    async stop() {
+      if (stopping) return;
+      stopping = true;
+      if (active) {
+        try {
+          await active.channel.cancel(active.consumerTag);
+        } catch (error) {
+          log.warn({ err: error, queue }, 'could not cancel the consumer; closing its channel instead');
+        }
+      }
+      await Promise.allSettled([...inFlight]);
+      await settlesWithin(Promise.all([consuming.close(), republisher.close()]), closeTimeoutMs);
+      log.info({ queue }, 'stopped consuming events');
+    },
+  };
+}
+
+function routeTable<Tx extends SqlExecutor>(subscriptions: Subscription<Tx>[]): Map<string, Map<number, Subscription<Tx>>> {
+  if (subscriptions.length === 0) throw new Error('a consumer needs at least one subscription');
+  const routes = new Map<string, Map<number, Subscription<Tx>>>();
+  for (const subscription of subscriptions) {
+    const { type, version } = subscription.definition;
+    const versions = routes.get(type) ?? new Map<number, Subscription<Tx>>();
+    if (versions.has(version)) throw new Error(`two subscriptions for ${type} v${version}`);
+    versions.set(version, subscription);
+    routes.set(type, versions);
+  }
+  return routes;
+}
+
+/** Quorum main queue and DLQ; classic retry queues whose TTL dead-letters back to the main queue. */
+async function declareConsumerTopology(channel: Channel, exchange: string, queue: string, eventTypes: string[], retryDelaysMs: number[]): Promise<void> {
+  await assertEventsExchange(channel, exchange);
+  await channel.assertQueue(queue, { durable: true, arguments: { 'x-queue-type': 'quorum' } });
+  for (const type of eventTypes) await channel.bindQueue(queue, exchange, type);
+  for (const delayMs of new Set(retryDelaysMs)) {
+    await channel.assertQueue(retryQueueName(queue, delayMs), { durable: true, messageTtl: delayMs, deadLetterExchange: '', deadLetterRoutingKey: queue });
+  }
+  await channel.assertQueue(deadLetterQueueName(queue), { durable: true, arguments: { 'x-queue-type': 'quorum' } });
+}
+
+function decode<Tx extends SqlExecutor>(message: ConsumeMessage, routes: Map<string, Map<number, Subscription<Tx>>>, queue: string): Decoded<Tx> {
+  let body: unknown;
+  try {
+    body = JSON.parse(message.content.toString('utf8'));
+  } catch (error) {
+    return { ok: false, reason: `body is not JSON: ${errorMessage(error)}`, type: stringOrUndefined(message.properties.type), id: stringOrUndefined(message.properties.messageId) };
+  }
+  const envelope = envelopeSchema.safeParse(body);
+  if (!envelope.success) {
+    return {
+      ok: false,
+      reason: `envelope does not match the schema: ${issuesText(envelope.error)}`,
+      type: stringOrUndefined(message.properties.type),
+      id: stringOrUndefined(message.properties.messageId),
+    };
+  }
+  const { type, version, id } = envelope.data;
+  const versions = routes.get(type);
+  if (!versions) return { ok: false, reason: `no subscription for event type ${type} in ${queue}`, type, id };
+  const subscription = versions.get(version);
+  if (!subscription) {
+    return { ok: false, reason: `version ${version} of ${type} is unknown here (handled: ${[...versions.keys()].join(', ')})`, type, id };
+  }
+  const data = subscription.definition.data.safeParse(envelope.data.data);
+  if (!data.success) return { ok: false, reason: `data of ${type} v${version} does not match its schema: ${issuesText(data.error)}`, type, id };
+  return { ok: true, event: { ...envelope.data, data: data.data }, subscription };
+}
+
+function issuesText(error: z.ZodError): string {
+  return error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`).join('; ');
+}
+
+function attemptOf(message: ConsumeMessage): number {
+  const value: unknown = message.properties.headers?.[failureHeaders.attempt];
+  return typeof value === 'number' && Number.isInteger(value) && value >= 0 ? value : 0;
+}
+
+function traceparentOf(message: ConsumeMessage): string | undefined {
+  const value: unknown = message.properties.headers?.traceparent;
+  return typeof value === 'string' && traceparentPattern.test(value) ? value : undefined;
+}
+
+function stringOrUndefined(value: unknown): string | undefined {
+  return typeof value === 'string' ? value : undefined;
+}
+
+/**
+ * The original message's properties for a copy of it, minus `omit` and what the broker adds when it
+ * dead-letters (x-death grows on every lap through a retry queue).
+ */
+export function republishOptions(message: Message, extraHeaders: Record<string, string | number>, omit: readonly string[] = []): Options.Publish {
+  const { properties } = message;
+  const inherited = Object.fromEntries(
+    Object.entries(properties.headers ?? {}).filter(
+      ([name]) => !omit.includes(name) && name !== 'x-death' && !name.startsWith('x-first-death-') && !name.startsWith('x-last-death-'),
+    ),
+  );
+  return {
+    persistent: true,
+    contentType: properties.contentType,
+    messageId: properties.messageId,
+    type: properties.type,
+    appId: properties.appId,
+    timestamp: properties.timestamp,
+    headers: { ...inherited, ...extraHeaders },
+  };
+}

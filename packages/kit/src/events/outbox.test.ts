@@ -1,0 +1,162 @@
+import { randomUUID } from 'node:crypto';
+import type { ConsumeMessage } from 'amqplib';
+import { PrismaClient, type Prisma } from '../../test/generated/client';
+import { AmqpProbe, BrokerOutageProxy, amqpUrl, eventually, migrationsDir, testLog, uniqueExchange } from '../../test/support';
+import { mariadbAdapter } from '../db/prisma';
+import { createMetrics } from '../metrics';
+import { createTestDatabase } from '../testing';
+import { connectBroker, type Broker } from './broker';
+import { AuthUserRegistered, UserProfileUpdated } from './contracts';
+import { buildEvent, type EventEnvelope } from './envelope';
+import { OutboxRelay, enqueueEvent, type OutboxRelayOptions } from './outbox';
+import type { TransactionRunner } from './sql';
+
+type Tx = Prisma.TransactionClient;
+
+const exchange = uniqueExchange('outbox');
+let database: Awaited<ReturnType<typeof createTestDatabase>>;
+let prisma: PrismaClient;
+let broker: Broker;
+let probe: AmqpProbe;
+let received: ConsumeMessage[];
+const relays: OutboxRelay[] = [];
+
+// Passing the generated client and this runner where the kit expects SqlExecutor and TransactionRunner
+// is the compile-time check that Prisma fits them (test/tsconfig.json type-checks the tests).
+const transaction: TransactionRunner<Tx> = (work) => prisma.$transaction(work);
+
+beforeAll(async () => {
+  database = await createTestDatabase('kit_outbox', migrationsDir);
+  prisma = new PrismaClient({ adapter: mariadbAdapter(database.url) });
+  broker = await connectBroker({ url: amqpUrl, exchange, name: 'kit-outbox-test', log: testLog });
+  probe = await AmqpProbe.open();
+  // Only auth.* is observed, so user.* events stay unrouted for the alternate-exchange test.
+  received = await probe.collect(exchange, 'auth.#');
+});
+
+afterEach(async () => {
+  await Promise.all(relays.splice(0).map((relay) => relay.stop()));
+});
+
+afterAll(async () => {
+  await probe.deleteTopology(exchange, []);
+  await probe.close();
+  await broker.close();
+  await prisma.$disconnect();
+  await database.drop();
+});
+
+function relayWith(options: Partial<OutboxRelayOptions> = {}): OutboxRelay {
+  const relay = new OutboxRelay({ db: prisma, transaction, broker, log: testLog, pollIntervalMs: 50, backoff: { initialMs: 50, maxMs: 200 }, ...options });
+  relays.push(relay);
+  return relay;
+}
+
+/** A state change and its event in one transaction, as a service writes them. */
+async function registerUser(): Promise<EventEnvelope> {
+  const userId = randomUUID();
+  const event = buildEvent(AuthUserRegistered, userId, { userId, email: `${userId}@example.com`, roles: ['customer'], displayName: 'Ada' });
+  await prisma.$transaction(async (tx) => {
+    await tx.ledgerEntry.create({ data: { eventId: event.id, userId, note: 'account created' } });
+    await enqueueEvent(tx, event);
+  });
+  return event;
+}
+
+const outboxRow = (id: string) => prisma.outboxEvent.findUniqueOrThrow({ where: { id } });
+const copiesOf = (id: string) => received.filter((message) => message.properties.messageId === id).length;
+
+/** Every message the broker confirmed before this call has reached the probe once it returns. */
+async function drainProbe(): Promise<void> {
+  const before = received.length;
+  const sentinel = randomUUID();
+  probe.channel.publish(exchange, 'auth.probe.sentinel', Buffer.from('{}'), { messageId: sentinel });
+  await eventually(() => expect(received.slice(before).some((message) => message.properties.messageId === sentinel)).toBe(true));
+}
+
+describe('transactional outbox', () => {
+  it('publishes an event committed while no relay ran exactly once, with its headers, and marks it sent', async () => {
+    const event = await registerUser();
+    expect((await outboxRow(event.id)).sentAt).toBeNull();
+
+    const metrics = createMetrics('kit-outbox-test');
+    relayWith({ metrics }).start();
+
+    await eventually(async () => expect((await outboxRow(event.id)).sentAt).not.toBeNull());
+    await drainProbe();
+    expect(copiesOf(event.id)).toBe(1);
+    const message = received.find((candidate) => candidate.properties.messageId === event.id)!;
+    expect(message.fields.routingKey).toBe('auth.user.registered');
+    expect(message.properties).toMatchObject({ type: 'auth.user.registered', contentType: 'application/json', deliveryMode: 2, appId: 'auth' });
+    expect(message.properties.headers).toMatchObject({ 'x-correlation-id': event.correlationId });
+    expect(JSON.parse(message.content.toString())).toEqual(event);
+    expect((await metrics.eventsPublished.get()).values).toContainEqual(expect.objectContaining({ labels: { type: 'auth.user.registered' }, value: 1 }));
+  });
+
+  it('keeps rows unsent while the broker is unreachable and publishes them once it is back', async () => {
+    const proxy = await BrokerOutageProxy.start();
+    const flakyBroker = await connectBroker({ url: proxy.url, exchange, name: 'kit-outbox-test-flaky', log: testLog, publishTimeoutMs: 500 });
+    const relay = relayWith({ broker: flakyBroker });
+    try {
+      relay.start();
+      await proxy.down();
+      await eventually(() => expect(flakyBroker.ready()).rejects.toThrow(/down/));
+      const event = await registerUser();
+      relay.wake();
+      await eventually(async () => {
+        const row = await outboxRow(event.id);
+        expect(row.attempts).toBeGreaterThanOrEqual(2);
+        expect(row.sentAt).toBeNull();
+        expect(row.lastError).toMatch(/connection is down/);
+      });
+      expect(await relay.backlog()).toEqual(expect.objectContaining({ count: 1 }));
+
+      await proxy.up();
+      await eventually(async () => expect((await outboxRow(event.id)).sentAt).not.toBeNull());
+      await drainProbe();
+      expect(copiesOf(event.id)).toBe(1);
+      expect(await relay.backlog()).toEqual({ count: 0, oldestAgeSeconds: 0 });
+    } finally {
+      await relay.stop();
+      await flakyBroker.close();
+      await proxy.down();
+    }
+  });
+
+  it('lets two relays share the outbox without publishing any row twice', async () => {
+    const events = [];
+    for (let index = 0; index < 30; index += 1) events.push(await registerUser());
+    relayWith({ batchSize: 4 }).start();
+    relayWith({ batchSize: 4 }).start();
+
+    await eventually(async () => expect(await prisma.outboxEvent.count({ where: { sentAt: null } })).toBe(0));
+    await drainProbe();
+    expect(events.map((event) => copiesOf(event.id))).toEqual(events.map(() => 1));
+  });
+
+  it('keeps an event that no queue is bound to in the unrouted queue', async () => {
+    const userId = randomUUID();
+    const event = buildEvent(UserProfileUpdated, userId, { userId, changed: ['bio'] });
+    await prisma.$transaction((tx) => enqueueEvent(tx, event));
+    relayWith().start();
+
+    await eventually(async () => expect(await probe.messageCount(`${exchange}.unrouted`)).toBe(1));
+    const parked = await probe.channel.get(`${exchange}.unrouted`, { noAck: true });
+    expect(parked && parked.properties.messageId).toBe(event.id);
+  });
+
+  it('stores what the Prisma models describe (the SQL and schema.prisma agree)', async () => {
+    const id = randomUUID();
+    const sentAt = new Date('2026-01-02T03:04:05.678Z');
+    await prisma.outboxEvent.create({ data: { id, type: 'auth.user.registered', payload: '{}', sentAt, attempts: 3, lastError: 'boom' } });
+    await prisma.inboxEvent.create({ data: { consumer: 'kit', eventId: id, eventType: 'auth.user.registered' } });
+
+    expect(await prisma.outboxEvent.findUniqueOrThrow({ where: { id } })).toEqual(
+      expect.objectContaining({ id, type: 'auth.user.registered', payload: '{}', sentAt, attempts: 3, lastError: 'boom', createdAt: expect.any(Date) }),
+    );
+    expect(await prisma.inboxEvent.findUniqueOrThrow({ where: { consumer_eventId: { consumer: 'kit', eventId: id } } })).toEqual(
+      expect.objectContaining({ eventType: 'auth.user.registered', processedAt: expect.any(Date) }),
+    );
+    await prisma.outboxEvent.delete({ where: { id } });
+  });
+});
