@@ -5,6 +5,7 @@ export * from './graphql';
 export * from './lifecycle';
 export * from './logger';
 export * from './metrics';
+export * from './pagination';
 export * from './principal';
 export * from './registry';
 export * from './runtime';

@@ -96,7 +96,7 @@ export async function startEventing<Tx extends SqlExecutor>(
     broker,
     relay,
     consume: async (subscriptions) => {
-      const consumer = await startConsumer({ broker, queue: name, subscriptions, transaction: options.transaction, log, metrics });
+      const consumer = await startConsumer({ broker, queue: name, subscriptions, transaction: options.transaction, log, metrics, relay });
       lifecycle.add('consumer', () => consumer.stop());
     },
   };
