@@ -1,6 +1,6 @@
 import { readFileSync, watch } from 'node:fs';
 import { ApolloGateway, type SupergraphSdlHook } from '@apollo/gateway';
-import { gateway as gatewayDefinition, runService, startServiceServer } from '@x/kit';
+import { gateway as gatewayDefinition, runService, serve } from '@x/kit';
 import { z } from 'zod';
 import { ForwardingDataSource, keepAliveFetcher } from './data-source';
 import { supergraphFile } from './subgraphs';
@@ -16,7 +16,8 @@ function subgraphUrl(name: string, composedUrl: string): string {
   return process.env[`SUBGRAPH_URL_${name.toUpperCase().replace(/-/g, '_')}`] ?? composedUrl;
 }
 
-void runService(gatewayDefinition, gatewayConfig, async ({ config, log, metrics, lifecycle, verifyToken }) => {
+void runService(gatewayDefinition, gatewayConfig, async (runtime) => {
+  const { config, log, lifecycle } = runtime;
   const watchFile = config.SUPERGRAPH_WATCH ?? config.NODE_ENV === 'development';
   const supergraphSdl: SupergraphSdlHook = async ({ update }) => {
     const watcher = watchFile
@@ -40,16 +41,5 @@ void runService(gatewayDefinition, gatewayConfig, async ({ config, log, metrics,
     logger: log,
   });
 
-  const server = await startServiceServer({
-    name: 'gateway',
-    host: config.HOST,
-    port: config.PORT,
-    production: config.NODE_ENV === 'production',
-    log,
-    metrics,
-    verifyToken,
-    readiness: {},
-    gateway: { gateway },
-  });
-  lifecycle.add('http', () => server.close());
+  await serve(runtime, { readiness: {}, gateway: { gateway } });
 });

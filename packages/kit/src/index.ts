@@ -3,6 +3,7 @@ export * from './context';
 export * from './errors';
 export * from './graphql';
 export * from './lifecycle';
+export * from './loaders';
 export * from './logger';
 export * from './metrics';
 export * from './pagination';

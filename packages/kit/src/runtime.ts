@@ -8,6 +8,7 @@ import { Lifecycle } from './lifecycle';
 import { createLogger, type Logger } from './logger';
 import { createMetrics, type Metrics } from './metrics';
 import { createTokenVerifier, type TokenVerifier } from './principal';
+import { startServiceServer, type GraphQLContext, type ServiceServer, type ServiceServerOptions } from './server';
 
 const runtimeShape = (port: number) => ({ ...baseConfigShape, PORT: portSetting(port) });
 type RuntimeShape = ReturnType<typeof runtimeShape>;
@@ -100,4 +101,27 @@ export async function startEventing<Tx extends SqlExecutor>(
       lifecycle.add('consumer', () => consumer.stop());
     },
   };
+}
+
+/**
+ * Starts the service's HTTP server with what the runtime already knows (name, host, port, mode, logs,
+ * metrics, token check) and closes it first on shutdown.
+ */
+export async function serve<TContext extends GraphQLContext>(
+  runtime: Pick<ServiceRuntime<z.ZodRawShape>, 'name' | 'config' | 'log' | 'metrics' | 'lifecycle' | 'verifyToken'>,
+  options: Pick<ServiceServerOptions<TContext>, 'readiness' | 'subgraph' | 'gateway' | 'rest' | 'bodyLimitBytes'> & { verifyToken?: TokenVerifier },
+): Promise<ServiceServer> {
+  const { name, config, log, metrics, lifecycle } = runtime;
+  const server = await startServiceServer<TContext>({
+    name,
+    host: config.HOST,
+    port: config.PORT,
+    production: config.NODE_ENV === 'production',
+    log,
+    metrics,
+    verifyToken: options.verifyToken ?? runtime.verifyToken,
+    ...options,
+  });
+  lifecycle.add('http', () => server.close());
+  return server;
 }

@@ -1,4 +1,4 @@
-import { createTokenVerifier, mariadbAdapter, mysqlUrlSetting, redisUrlSetting, runService, service, startEventing, startServiceServer } from '@x/kit';
+import { createTokenVerifier, mariadbAdapter, mysqlUrlSetting, redisUrlSetting, runService, serve, service, startEventing } from '@x/kit';
 import { Redis } from 'ioredis';
 import { z } from 'zod';
 import { emailSchema } from './domain/credentials';
@@ -28,7 +28,7 @@ const authConfig = {
 };
 
 void runService(service('auth'), authConfig, async (runtime) => {
-  const { config, log, metrics, lifecycle } = runtime;
+  const { config, log, lifecycle } = runtime;
   const db = new PrismaClient({ adapter: mariadbAdapter(config.DATABASE_URL) });
   lifecycle.add('database', () => db.$disconnect());
   const redis = new Redis(config.REDIS_URL, { lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 1 });
@@ -67,13 +67,7 @@ void runService(service('auth'), authConfig, async (runtime) => {
     log.info({ outcome, email: config.HQ_ADMIN_EMAIL }, 'first hq_admin');
   }
 
-  const server = await startServiceServer({
-    name: 'auth',
-    host: config.HOST,
-    port: config.PORT,
-    production: config.NODE_ENV === 'production',
-    log,
-    metrics,
+  await serve(runtime, {
     // auth checks its own tokens against its keys in memory, not over HTTP to itself.
     verifyToken: createTokenVerifier(
       { jwksUrl: config.AUTH_JWKS_URL, issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE },
@@ -83,5 +77,4 @@ void runService(service('auth'), authConfig, async (runtime) => {
     subgraph: { typeDefs, resolvers, context: authContext(identity, accounts) },
     rest: authRoutes(identity, keys),
   });
-  lifecycle.add('http', () => server.close());
 });

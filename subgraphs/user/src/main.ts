@@ -1,4 +1,4 @@
-import { mariadbAdapter, mysqlUrlSetting, runService, service, startEventing, startServiceServer } from '@x/kit';
+import { mariadbAdapter, mysqlUrlSetting, runService, serve, service, startEventing } from '@x/kit';
 import { profileSubscriptions } from './events/handlers';
 import { userContext } from './schema/context';
 import { resolvers, typeDefs } from './schema/resolvers';
@@ -7,7 +7,7 @@ import { PrismaClient } from './store/generated/client';
 import { ProfileStore } from './store/profiles';
 
 void runService(service('user'), { DATABASE_URL: mysqlUrlSetting('x_user') }, async (runtime) => {
-  const { config, log, metrics, lifecycle, verifyToken } = runtime;
+  const { config, lifecycle } = runtime;
   const db = new PrismaClient({ adapter: mariadbAdapter(config.DATABASE_URL) });
   lifecycle.add('database', () => db.$disconnect());
 
@@ -15,17 +15,9 @@ void runService(service('user'), { DATABASE_URL: mysqlUrlSetting('x_user') }, as
   const profiles = new ProfileStore(db, relay);
   await consume(profileSubscriptions(profiles));
 
-  const server = await startServiceServer({
-    name: 'user',
-    host: config.HOST,
-    port: config.PORT,
-    production: config.NODE_ENV === 'production',
-    log,
-    metrics,
-    verifyToken,
+  await serve(runtime, {
     readiness: { database: () => db.$queryRaw`SELECT 1`, broker: () => broker.ready() },
     subgraph: { typeDefs, resolvers, context: userContext(profiles) },
     rest: profileRoutes(profiles),
   });
-  lifecycle.add('http', () => server.close());
 });

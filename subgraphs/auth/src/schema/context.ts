@@ -1,5 +1,5 @@
-import type { GraphQLContext } from '@x/kit';
-import DataLoader from 'dataloader';
+import { loaderById, type GraphQLContext } from '@x/kit';
+import type DataLoader from 'dataloader';
 import type { AccountStore, AccountView } from '../store/accounts';
 import type { Identity } from '../store/identity';
 
@@ -12,9 +12,6 @@ export function authContext(identity: Identity, accounts: AccountStore) {
   return (base: GraphQLContext): AuthContext => ({
     ...base,
     identity,
-    accountById: new DataLoader(async (ids: readonly string[]) => {
-      const found = new Map((await accounts.findByIds(ids)).map((account) => [account.id, account]));
-      return ids.map((id) => found.get(id) ?? null);
-    }),
+    accountById: loaderById((ids) => accounts.findByIds(ids), (account) => account.id),
   });
 }
