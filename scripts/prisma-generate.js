@@ -23,11 +23,16 @@ const prismaCli = require.resolve('prisma/build/index.js', { paths: [root] });
 for (const schema of schemas) {
   const output = outputOf(schema);
   if (output && isFresh(schema, output)) continue;
-  execFileSync(process.execPath, [prismaCli, 'generate', '--schema', schema], {
-    cwd: root,
-    stdio: ['ignore', 'ignore', 'inherit'],
-    env: { ...process.env, PRISMA_SCHEMA_ENGINE_BINARY: process.env.PRISMA_SCHEMA_ENGINE_BINARY ?? standIn, PRISMA_HIDE_UPDATE_MESSAGE: '1' },
-  });
+  try {
+    execFileSync(process.execPath, [prismaCli, 'generate', '--schema', schema], {
+      cwd: root,
+      stdio: 'pipe',
+      env: { ...process.env, PRISMA_SCHEMA_ENGINE_BINARY: process.env.PRISMA_SCHEMA_ENGINE_BINARY ?? standIn, PRISMA_HIDE_UPDATE_MESSAGE: '1' },
+    });
+  } catch (error) {
+    process.stderr.write(`prisma generate failed for ${path.relative(root, schema)}:\n${error.stdout ?? ''}${error.stderr ?? ''}\n`);
+    process.exit(1);
+  }
 }
 
 function outputOf(schema) {
