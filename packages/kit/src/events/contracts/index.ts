@@ -9,8 +9,23 @@ import { StoreCreated } from './store-store-created';
 import { StoreStatusChanged } from './store-store-status-changed';
 import { StoreUpdated } from './store-store-updated';
 import { UserProfileUpdated } from './user-profile-updated';
+import { OrderPlaced } from './order-order-placed';
+import { OrderConfirmed } from './order-order-confirmed';
+import { OrderRejected } from './order-order-rejected';
+import { OrderAccepted } from './order-order-accepted';
+import { OrderReadyForPickup } from './order-order-ready-for-pickup';
+import { OrderOutForDelivery } from './order-order-out-for-delivery';
+import { OrderDelivered } from './order-order-delivered';
+import { OrderCancelled } from './order-order-cancelled';
+import { DeliveryRequested } from './order-delivery-delivery-requested';
+import { DeliveryClaimed } from './order-delivery-delivery-claimed';
+import { DeliveryPickedUp } from './order-delivery-delivery-picked-up';
+import { DeliveryDelivered } from './order-delivery-delivery-delivered';
+import { DeliveryCancelled } from './order-delivery-delivery-cancelled';
 
 export { categorySnapshotSchema } from './category-shapes';
+export { deliveryRefSchema } from './delivery-shapes';
+export { currencySchema, deliveryAddressSchema, orderRefSchema, pricedLineSchema, requestedLineSchema } from './order-shapes';
 export { geoPointSchema, storeSnapshotSchema, storeStatusSchema, type StoreStatus } from './store-shapes';
 export {
   AuthUserDeleted,
@@ -23,6 +38,19 @@ export {
   StoreStatusChanged,
   StoreUpdated,
   UserProfileUpdated,
+  OrderPlaced,
+  OrderConfirmed,
+  OrderRejected,
+  OrderAccepted,
+  OrderReadyForPickup,
+  OrderOutForDelivery,
+  OrderDelivered,
+  OrderCancelled,
+  DeliveryRequested,
+  DeliveryClaimed,
+  DeliveryPickedUp,
+  DeliveryDelivered,
+  DeliveryCancelled,
 };
 
 /** Every event type of the platform, for docs, the audit trail and the check that types stay unique. */
@@ -37,4 +65,17 @@ export const eventCatalog: readonly EventDefinition[] = [
   CategoryCreated,
   CategoryUpdated,
   CategoryDeleted,
+  OrderPlaced,
+  OrderConfirmed,
+  OrderRejected,
+  OrderAccepted,
+  OrderReadyForPickup,
+  OrderOutForDelivery,
+  OrderDelivered,
+  OrderCancelled,
+  DeliveryRequested,
+  DeliveryClaimed,
+  DeliveryPickedUp,
+  DeliveryDelivered,
+  DeliveryCancelled,
 ];
