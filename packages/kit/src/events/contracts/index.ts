@@ -9,6 +9,9 @@ import { StoreCreated } from './store-store-created';
 import { StoreStatusChanged } from './store-store-status-changed';
 import { StoreUpdated } from './store-store-updated';
 import { UserProfileUpdated } from './user-profile-updated';
+import { StockRejected } from './picks-stock-rejected';
+import { StockReleased } from './picks-stock-released';
+import { StockReserved } from './picks-stock-reserved';
 import { OrderPlaced } from './order-order-placed';
 import { OrderConfirmed } from './order-order-confirmed';
 import { OrderRejected } from './order-order-rejected';
@@ -25,6 +28,7 @@ import { DeliveryCancelled } from './order-delivery-delivery-cancelled';
 
 export { categorySnapshotSchema } from './category-shapes';
 export { deliveryRefSchema } from './delivery-shapes';
+export { stockRejectionReasonSchema } from './picks-stock-rejected';
 export { currencySchema, deliveryAddressSchema, orderRefSchema, pricedLineSchema, requestedLineSchema } from './order-shapes';
 export { geoPointSchema, storeSnapshotSchema, storeStatusSchema, type StoreStatus } from './store-shapes';
 export {
@@ -51,6 +55,9 @@ export {
   DeliveryPickedUp,
   DeliveryDelivered,
   DeliveryCancelled,
+  StockReserved,
+  StockRejected,
+  StockReleased,
 };
 
 /** Every event type of the platform, for docs, the audit trail and the check that types stay unique. */
@@ -78,4 +85,7 @@ export const eventCatalog: readonly EventDefinition[] = [
   DeliveryPickedUp,
   DeliveryDelivered,
   DeliveryCancelled,
+  StockReserved,
+  StockRejected,
+  StockReleased,
 ];
