@@ -1,5 +1,5 @@
 import path from 'node:path';
-import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
+import type { GraphQLResolverMap } from '@apollo/subgraph';
 import { forbidden, isSelfOrAdmin, loadTypeDefs, parseInput, requirePrincipal, roleSchema } from '@x/kit';
 import { z } from 'zod';
 import type { AuthContext } from './context';

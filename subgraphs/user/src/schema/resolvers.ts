@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { DateTimeScalar, forbidden, isSelfOrAdmin, loadTypeDefs, notFound, parseInput, requirePrincipal } from '@x/kit';
-import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
+import type { GraphQLResolverMap } from '@apollo/subgraph';
 import { z } from 'zod';
 import { profilePatchSchema } from '../domain/profile';
 import type { UserContext } from './context';
