@@ -15,4 +15,7 @@ export const storeSnapshotSchema = z.object({
   categoryIds: z.array(z.uuid()),
   city: z.string().min(1).max(120),
   location: geoPointSchema,
+  // The store's change counter, optional so v1 events without it stay valid. Retries can reorder
+  // events, so a projection applies a snapshot only when its revision is above the one it holds.
+  revision: z.number().int().min(1).optional(),
 });
