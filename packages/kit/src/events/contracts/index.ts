@@ -9,6 +9,10 @@ import { StoreCreated } from './store-store-created';
 import { StoreStatusChanged } from './store-store-status-changed';
 import { StoreUpdated } from './store-store-updated';
 import { UserProfileUpdated } from './user-profile-updated';
+import { PickCreated } from './picks-pick-created';
+import { PickDeleted } from './picks-pick-deleted';
+import { PickUpdated } from './picks-pick-updated';
+import { StockCommitted } from './picks-stock-committed';
 import { StockRejected } from './picks-stock-rejected';
 import { StockReleased } from './picks-stock-released';
 import { StockReserved } from './picks-stock-reserved';
@@ -28,6 +32,7 @@ import { DeliveryCancelled } from './order-delivery-delivery-cancelled';
 
 export { categorySnapshotSchema } from './category-shapes';
 export { deliveryRefSchema } from './delivery-shapes';
+export { pickSnapshotSchema } from './picks-shapes';
 export { stockRejectionReasonSchema } from './picks-stock-rejected';
 export { currencySchema, deliveryAddressSchema, orderRefSchema, pricedLineSchema, requestedLineSchema } from './order-shapes';
 export { geoPointSchema, storeSnapshotSchema, storeStatusSchema, type StoreStatus } from './store-shapes';
@@ -58,6 +63,10 @@ export {
   StockReserved,
   StockRejected,
   StockReleased,
+  StockCommitted,
+  PickCreated,
+  PickUpdated,
+  PickDeleted,
 };
 
 /** Every event type of the platform, for docs, the audit trail and the check that types stay unique. */
@@ -88,4 +97,8 @@ export const eventCatalog: readonly EventDefinition[] = [
   StockReserved,
   StockRejected,
   StockReleased,
+  StockCommitted,
+  PickCreated,
+  PickUpdated,
+  PickDeleted,
 ];
