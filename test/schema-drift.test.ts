@@ -1,13 +1,13 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { services } from '@x/kit';
+import { services, type ServiceDefinition } from '@x/kit';
 import { createTestDatabase } from '@x/kit/testing';
 import { mariadbAdapter } from '@x/kit';
 import { readDmmf, schemaDifferences } from './support/schema-drift';
 
 const root = path.resolve(__dirname, '..');
 // Every MySQL service with a Prisma schema, live or still being built: drift is caught from day one.
-const mysqlServices = services.filter((service) => service.backing.includes('mysql') && existsSync(path.join(root, 'prisma', service.name, 'schema.prisma')));
+const mysqlServices = (services as readonly ServiceDefinition[]).filter((service) => service.backing.includes('mysql') && existsSync(path.join(root, 'prisma', service.name, 'schema.prisma')));
 
 interface ModelDelegate {
   findMany(args: { take: number; select: Record<string, true> }): Promise<unknown[]>;
