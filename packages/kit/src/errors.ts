@@ -42,3 +42,14 @@ export function toGraphQLError(error: DomainError): GraphQLError {
 export function restErrorBody(error: DomainError): { error: { code: ErrorCode; message: string; details?: Record<string, unknown> } } {
   return { error: { code: error.code, message: error.message, ...(error.details ? { details: error.details } : {}) } };
 }
+
+/**
+ * A service cannot start because something it needs is missing or unusable (no database answers).
+ * The message says what and how to fix it, so runService logs it without a stack trace.
+ */
+export class StartupError extends Error {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'StartupError';
+  }
+}

@@ -1,8 +1,10 @@
 import type { z } from 'zod';
 import { baseConfigShape, ConfigError, loadConfig, portSetting } from './config';
+import { StartupError } from './errors';
 import { connectBroker, type Broker } from './events/broker';
 import { startConsumer, type Subscription } from './events/consumer';
-import { OutboxRelay } from './events/outbox';
+import type { Inbox } from './events/inbox';
+import { OutboxRelay, type OutboxStore } from './events/outbox';
 import type { SqlExecutor, TransactionRunner } from './events/sql';
 import { Lifecycle } from './lifecycle';
 import { createLogger, type Logger } from './logger';
@@ -65,39 +67,50 @@ export async function runService<S extends z.ZodRawShape>(
   try {
     await wire(runtime);
   } catch (error) {
-    log.fatal({ err: error }, `${name} failed to start`);
+    if (error instanceof StartupError) log.fatal(`${name} cannot start: ${error.message}`);
+    else log.fatal({ err: error }, `${name} failed to start`);
     await lifecycle.shutdown();
     process.exit(1);
   }
   return runtime;
 }
 
-export interface Eventing<Tx extends SqlExecutor> {
+export interface Eventing<Tx> {
   broker: Broker;
   relay: OutboxRelay;
   /** Starts the service's idempotent consumer on its own queue. */
   consume(subscriptions: Subscription<Tx>[]): Promise<void>;
 }
 
+type EventingRuntime = Pick<ServiceRuntime<z.ZodRawShape>, 'name' | 'config' | 'log' | 'metrics' | 'lifecycle'>;
+
 /**
  * The event plumbing every database-backed service has: a broker connection, the outbox relay and,
- * when it consumes, its consumer. Each is registered for shutdown in order.
+ * when it consumes, its consumer. Each is registered for shutdown in order. A MySQL service passes its
+ * client and transaction runner (outbox and inbox tables); another store passes its outbox and inbox
+ * (e.g. MongoOutbox and mongoInbox).
  */
-export async function startEventing<Tx extends SqlExecutor>(
-  runtime: Pick<ServiceRuntime<z.ZodRawShape>, 'name' | 'config' | 'log' | 'metrics' | 'lifecycle'>,
-  options: { db: SqlExecutor; transaction: TransactionRunner<Tx> },
+export async function startEventing<Tx extends SqlExecutor>(runtime: EventingRuntime, options: { db: SqlExecutor; transaction: TransactionRunner<Tx> }): Promise<Eventing<Tx>>;
+export async function startEventing<Tx>(runtime: EventingRuntime, options: { outbox: OutboxStore; inbox: Inbox<Tx> }): Promise<Eventing<Tx>>;
+export async function startEventing<Tx>(
+  runtime: EventingRuntime,
+  options: { db: SqlExecutor; transaction: TransactionRunner<Tx & SqlExecutor> } | { outbox: OutboxStore; inbox: Inbox<Tx> },
 ): Promise<Eventing<Tx>> {
   const { name, config, log, metrics, lifecycle } = runtime;
   const broker = await connectBroker({ url: config.AMQP_URL, exchange: config.EVENTS_EXCHANGE, name, log });
   lifecycle.add('broker', () => broker.close());
-  const relay = new OutboxRelay({ db: options.db, transaction: options.transaction as TransactionRunner, broker, log, metrics });
+  const relay =
+    'outbox' in options
+      ? new OutboxRelay({ store: options.outbox, broker, log, metrics })
+      : new OutboxRelay({ db: options.db, transaction: options.transaction as TransactionRunner, broker, log, metrics });
   relay.start();
   lifecycle.add('outbox relay', () => relay.stop());
   return {
     broker,
     relay,
     consume: async (subscriptions) => {
-      const consumer = await startConsumer({ broker, queue: name, subscriptions, transaction: options.transaction, log, metrics, relay });
+      const common = { broker, queue: name, subscriptions, log, metrics, relay };
+      const consumer = 'inbox' in options ? await startConsumer({ ...common, inbox: options.inbox }) : await startConsumer<Tx & SqlExecutor>({ ...common, transaction: options.transaction });
       lifecycle.add('consumer', () => consumer.stop());
     },
   };

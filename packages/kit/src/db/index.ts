@@ -1,4 +1,5 @@
 export * from './migrate';
+export * from './mongo';
 export * from './mysql-url';
 export * from './prisma';
 export * from './provision';

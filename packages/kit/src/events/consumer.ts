@@ -9,6 +9,7 @@ import type { Metrics } from '../metrics';
 import { assertEventsExchange, errorMessage, type Broker } from './broker';
 import { closeTimeoutMs, openChannel, settlesWithin } from './channels';
 import { envelopeSchema, traceparentPattern, type EventData, type EventDefinition, type EventEnvelope } from './envelope';
+import { sqlInbox, type Inbox, type InboxOutcome } from './inbox';
 import type { OutboxRelay } from './outbox';
 import type { SqlExecutor, TransactionRunner } from './sql';
 
@@ -20,12 +21,13 @@ export class PermanentEventError extends Error {
   }
 }
 
-export interface Subscription<Tx extends SqlExecutor> {
+/** `Tx` is what the inbox hands the handler: a SQL transaction client, a MongoDB session. */
+export interface Subscription<Tx> {
   definition: EventDefinition;
   handle(event: EventEnvelope, tx: Tx): Promise<void>;
 }
 
-export function on<D extends EventDefinition, Tx extends SqlExecutor>(
+export function on<D extends EventDefinition, Tx>(
   definition: D,
   handle: (event: EventEnvelope<EventData<D>>, tx: Tx) => Promise<void>,
 ): Subscription<Tx> {
@@ -38,12 +40,11 @@ export interface Consumer {
   stop(): Promise<void>;
 }
 
-export interface ConsumerOptions<Tx extends SqlExecutor> {
+interface CommonConsumerOptions<Tx> {
   broker: Broker;
   /** The consuming service's name, e.g. `user`; the queue is `<exchange>.<queue>`. */
   queue: string;
   subscriptions: Subscription<Tx>[];
-  transaction: TransactionRunner<Tx>;
   log: Logger;
   metrics?: Metrics;
   /** Messages in flight at once (default 20). */
@@ -52,6 +53,16 @@ export interface ConsumerOptions<Tx extends SqlExecutor> {
   retryDelaysMs?: number[];
   /** Woken after each handled event, so events its handler enqueued go out without waiting for a poll. */
   relay?: Pick<OutboxRelay, 'wake'>;
+}
+
+/** A MySQL service: the inbox is its `inbox` table, written in `transaction` with the handler's effect. */
+export interface ConsumerOptions<Tx extends SqlExecutor> extends CommonConsumerOptions<Tx> {
+  transaction: TransactionRunner<Tx>;
+}
+
+/** Any other store: the given inbox runs each handler in its transaction (e.g. mongoInbox). */
+export interface InboxConsumerOptions<Tx> extends CommonConsumerOptions<Tx> {
+  inbox: Inbox<Tx>;
 }
 
 export const consumerQueueName = (exchange: string, queue: string): string => `${exchange}.${queue}`;
@@ -67,9 +78,9 @@ export const failureHeaders = {
   failedAt: 'x-failed-at',
 } as const;
 
-type Outcome = 'processed' | 'duplicate' | 'retried' | 'dead-lettered';
+type Outcome = InboxOutcome | 'retried' | 'dead-lettered';
 
-type Decoded<Tx extends SqlExecutor> =
+type Decoded<Tx> =
   | { ok: true; event: EventEnvelope; subscription: Subscription<Tx> }
   | { ok: false; reason: string; type?: string; id?: string };
 
@@ -82,8 +93,11 @@ const headerValueLength = 1_000;
  * once: its id goes into the inbox in the same transaction as the handler's effect, and the message
  * is acked only after that commit. Failures go through the retry queues, then to `<queue>.dlq`.
  */
-export async function startConsumer<Tx extends SqlExecutor>(options: ConsumerOptions<Tx>): Promise<Consumer> {
+export async function startConsumer<Tx extends SqlExecutor>(options: ConsumerOptions<Tx>): Promise<Consumer>;
+export async function startConsumer<Tx>(options: InboxConsumerOptions<Tx>): Promise<Consumer>;
+export async function startConsumer<Tx>(options: ConsumerOptions<Tx & SqlExecutor> | InboxConsumerOptions<Tx>): Promise<Consumer> {
   const { broker, log, metrics } = options;
+  const inbox: Inbox<Tx> = 'inbox' in options ? options.inbox : sqlInbox(options.transaction);
   const queue = consumerQueueName(broker.exchange, options.queue);
   const prefetch = options.prefetch ?? 20;
   const retryDelaysMs = options.retryDelaysMs ?? [1_000, 5_000, 30_000];
@@ -167,14 +181,7 @@ export async function startConsumer<Tx extends SqlExecutor>(options: ConsumerOpt
     attempt: number,
   ): Promise<{ outcome: Outcome; reason?: string }> {
     try {
-      const outcome = await options.transaction(async (tx) => {
-        // INSERT IGNORE affects 0 rows on a duplicate key (whatever the driver's found-rows setting),
-        // and a concurrent duplicate waits for the first transaction's lock instead of deadlocking.
-        const inserted = await tx.$executeRawUnsafe('INSERT IGNORE INTO inbox (consumer, event_id, event_type) VALUES (?, ?, ?)', queue, event.id, event.type);
-        if (inserted === 0) return 'duplicate' as const;
-        await subscription.handle(event, tx);
-        return 'processed' as const;
-      });
+      const outcome = await inbox.handleOnce(queue, event, (tx) => subscription.handle(event, tx));
       if (outcome === 'processed') options.relay?.wake();
       return { outcome };
     } catch (error) {
@@ -252,7 +259,7 @@ export async function startConsumer<Tx extends SqlExecutor>(options: ConsumerOpt
   };
 }
 
-function routeTable<Tx extends SqlExecutor>(subscriptions: Subscription<Tx>[]): Map<string, Map<number, Subscription<Tx>>> {
+function routeTable<Tx>(subscriptions: Subscription<Tx>[]): Map<string, Map<number, Subscription<Tx>>> {
   if (subscriptions.length === 0) throw new Error('a consumer needs at least one subscription');
   const routes = new Map<string, Map<number, Subscription<Tx>>>();
   for (const subscription of subscriptions) {
@@ -276,7 +283,7 @@ async function declareConsumerTopology(channel: Channel, exchange: string, queue
   await channel.assertQueue(deadLetterQueueName(queue), { durable: true, arguments: { 'x-queue-type': 'quorum' } });
 }
 
-function decode<Tx extends SqlExecutor>(message: ConsumeMessage, routes: Map<string, Map<number, Subscription<Tx>>>, queue: string): Decoded<Tx> {
+function decode<Tx>(message: ConsumeMessage, routes: Map<string, Map<number, Subscription<Tx>>>, queue: string): Decoded<Tx> {
   let body: unknown;
   try {
     body = JSON.parse(message.content.toString('utf8'));

@@ -7,6 +7,7 @@ export {
   startConsumer,
   type Consumer,
   type ConsumerOptions,
+  type InboxConsumerOptions,
   type Subscription,
 } from './consumer';
 export {
@@ -19,6 +20,17 @@ export {
   type DeadLetter,
 } from './dead-letters';
 export { buildEvent, defineEvent, envelopeSchema, type EventData, type EventDefinition, type EventEnvelope } from './envelope';
-export { OutboxRelay, enqueueEvent, type OutboxRelayOptions } from './outbox';
+export type { Inbox, InboxOutcome } from './inbox';
+export { ensureMongoInbox, mongoInbox } from './mongo-inbox';
+export { MongoOutbox, type MongoOutboxOptions } from './mongo-outbox';
+export {
+  OutboxRelay,
+  enqueueEvent,
+  type OutboxRelayOptions,
+  type OutboxStore,
+  type OutboxStoreRelayOptions,
+  type PendingEvent,
+  type PublishOutcome,
+} from './outbox';
 export type { SqlExecutor, TransactionRunner } from './sql';
 export * from './contracts';

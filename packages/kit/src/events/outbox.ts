@@ -10,10 +10,59 @@ export async function enqueueEvent(tx: SqlExecutor, event: EventEnvelope): Promi
   await tx.$executeRawUnsafe('INSERT INTO outbox (id, type, payload) VALUES (?, ?, ?)', envelope.id, envelope.type, JSON.stringify(envelope));
 }
 
-export interface OutboxRelayOptions {
-  db: SqlExecutor;
-  /** Its transaction timeout must exceed the broker's publish timeout, or a slow confirm aborts the batch. */
-  transaction: TransactionRunner;
+/** An event waiting in the outbox: its id and the envelope as JSON. */
+export interface PendingEvent {
+  id: string;
+  payload: string;
+}
+
+/** What became of a batch: ids the broker confirmed, and the others with the error. */
+export interface PublishOutcome {
+  sent: string[];
+  failed: { id: string; error: string }[];
+}
+
+/**
+ * Where a service keeps its unsent events (a SQL table, a MongoDB collection). The relay is the same
+ * for every store; only claiming and marking rows differ.
+ */
+export interface OutboxStore {
+  /**
+   * Claims up to `limit` unsent events, oldest first, so that no other relay publishes them meanwhile,
+   * hands them to `publish`, then records its outcome: a sent event is never handed out again, a
+   * failed one stays unsent with one more attempt and its last error.
+   */
+  relayBatch(limit: number, publish: (events: PendingEvent[]) => Promise<PublishOutcome>): Promise<PublishOutcome>;
+  backlog(): Promise<{ count: number; oldestAgeSeconds: number }>;
+}
+
+/** The `outbox` table of a MySQL service; rows of a batch are locked with `FOR UPDATE SKIP LOCKED`. */
+export function sqlOutbox(db: SqlExecutor, transaction: TransactionRunner): OutboxStore {
+  return {
+    relayBatch: (limit, publish) =>
+      transaction(async (tx) => {
+        const rows = await tx.$queryRawUnsafe<PendingEvent[]>('SELECT id, payload FROM outbox WHERE sent_at IS NULL ORDER BY seq LIMIT ? FOR UPDATE SKIP LOCKED', limit);
+        if (rows.length === 0) return { sent: [], failed: [] };
+        const outcome = await publish(rows);
+        const { sent, failed } = outcome;
+        if (sent.length > 0) {
+          await tx.$executeRawUnsafe(`UPDATE outbox SET sent_at = NOW(3) WHERE id IN (${sent.map(() => '?').join(', ')})`, ...sent);
+        }
+        for (const failure of failed) {
+          await tx.$executeRawUnsafe('UPDATE outbox SET attempts = attempts + 1, last_error = ? WHERE id = ?', failure.error, failure.id);
+        }
+        return outcome;
+      }),
+    async backlog() {
+      const [row] = await db.$queryRawUnsafe<{ count: bigint | number; age: unknown }[]>(
+        'SELECT COUNT(*) AS count, COALESCE(TIMESTAMPDIFF(MICROSECOND, MIN(created_at), NOW(3)), 0) / 1000000 AS age FROM outbox WHERE sent_at IS NULL',
+      );
+      return { count: Number(row?.count ?? 0), oldestAgeSeconds: Number(row?.age ?? 0) };
+    },
+  };
+}
+
+interface RelayCommonOptions {
   broker: Broker;
   log: Logger;
   metrics?: Metrics;
@@ -24,9 +73,16 @@ export interface OutboxRelayOptions {
   backoff?: { initialMs: number; maxMs: number };
 }
 
-interface OutboxRow {
-  id: string;
-  payload: string;
+/** A MySQL service's relay over its `outbox` table. */
+export interface OutboxRelayOptions extends RelayCommonOptions {
+  db: SqlExecutor;
+  /** Its transaction timeout must exceed the broker's publish timeout, or a slow confirm aborts the batch. */
+  transaction: TransactionRunner;
+}
+
+/** A relay over any other outbox store (e.g. mongoOutbox). */
+export interface OutboxStoreRelayOptions extends RelayCommonOptions {
+  store: OutboxStore;
 }
 
 interface BatchResult {
@@ -37,11 +93,14 @@ interface BatchResult {
 const lastErrorLength = 1000;
 
 /**
- * Publishes committed outbox rows. Each batch runs in one transaction that locks its rows with
- * `FOR UPDATE SKIP LOCKED`, so two relays never publish the same row; a row is marked sent only after
- * the broker's confirm, and a failed row stays unsent and is retried for as long as it takes.
+ * Publishes committed outbox rows. Each batch is claimed by the store (SQL: one transaction that locks
+ * its rows with `FOR UPDATE SKIP LOCKED`), so two relays never publish the same row; a row is marked
+ * sent only after the broker's confirm, and a failed row stays unsent and is retried for as long as it
+ * takes.
  */
 export class OutboxRelay {
+  private readonly options: RelayCommonOptions;
+  private readonly store: OutboxStore;
   private readonly pollIntervalMs: number;
   private readonly batchSize: number;
   private readonly backoff: { initialMs: number; maxMs: number };
@@ -52,7 +111,9 @@ export class OutboxRelay {
   private wokenDuringBatch = false;
   private interruptSleep: (() => void) | undefined;
 
-  constructor(private readonly options: OutboxRelayOptions) {
+  constructor(options: OutboxRelayOptions | OutboxStoreRelayOptions) {
+    this.options = options;
+    this.store = 'store' in options ? options.store : sqlOutbox(options.db, options.transaction);
     this.pollIntervalMs = options.pollIntervalMs ?? 1_000;
     this.batchSize = options.batchSize ?? 100;
     this.backoff = options.backoff ?? { initialMs: 500, maxMs: 30_000 };
@@ -79,11 +140,8 @@ export class OutboxRelay {
     this.running = undefined;
   }
 
-  async backlog(): Promise<{ count: number; oldestAgeSeconds: number }> {
-    const [row] = await this.options.db.$queryRawUnsafe<{ count: bigint | number; age: unknown }[]>(
-      'SELECT COUNT(*) AS count, COALESCE(TIMESTAMPDIFF(MICROSECOND, MIN(created_at), NOW(3)), 0) / 1000000 AS age FROM outbox WHERE sent_at IS NULL',
-    );
-    return { count: Number(row?.count ?? 0), oldestAgeSeconds: Number(row?.age ?? 0) };
+  backlog(): Promise<{ count: number; oldestAgeSeconds: number }> {
+    return this.store.backlog();
   }
 
   private async run(): Promise<void> {
@@ -113,42 +171,29 @@ export class OutboxRelay {
 
   private async relayBatch(): Promise<BatchResult> {
     const { log, metrics } = this.options;
-    return this.options.transaction(async (tx) => {
-      const rows = await tx.$queryRawUnsafe<OutboxRow[]>(
-        'SELECT id, payload FROM outbox WHERE sent_at IS NULL ORDER BY seq LIMIT ? FOR UPDATE SKIP LOCKED',
-        this.batchSize,
-      );
-      if (rows.length === 0) return { selected: 0, failed: 0 };
-
+    const { sent, failed } = await this.store.relayBatch(this.batchSize, async (rows) => {
       // All publishes of a batch are in flight together; the channel keeps their order.
       const outcomes = await Promise.allSettled(rows.map((row) => this.publishRow(row)));
-      const sent: string[] = [];
-      const failures: { id: string; error: string }[] = [];
-      outcomes.forEach((outcome, index) => {
+      const outcome: PublishOutcome = { sent: [], failed: [] };
+      outcomes.forEach((settled, index) => {
         const id = rows[index]!.id;
-        if (outcome.status === 'fulfilled') {
-          sent.push(id);
-          metrics?.eventsPublished.inc({ type: outcome.value.type });
+        if (settled.status === 'fulfilled') {
+          outcome.sent.push(id);
+          metrics?.eventsPublished.inc({ type: settled.value.type });
         } else {
-          failures.push({ id, error: errorMessage(outcome.reason).slice(0, lastErrorLength) });
+          outcome.failed.push({ id, error: errorMessage(settled.reason).slice(0, lastErrorLength) });
         }
       });
-
-      if (sent.length > 0) {
-        await tx.$executeRawUnsafe(`UPDATE outbox SET sent_at = NOW(3) WHERE id IN (${sent.map(() => '?').join(', ')})`, ...sent);
-      }
-      for (const failure of failures) {
-        await tx.$executeRawUnsafe('UPDATE outbox SET attempts = attempts + 1, last_error = ? WHERE id = ?', failure.error, failure.id);
-      }
-      if (failures.length > 0) {
-        metrics?.outboxPublishFailures.inc(failures.length);
-        log.warn({ failed: failures.length, sent: sent.length, firstError: failures[0]!.error }, 'outbox rows not published; will retry');
-      }
-      return { selected: rows.length, failed: failures.length };
+      return outcome;
     });
+    if (failed.length > 0) {
+      metrics?.outboxPublishFailures.inc(failed.length);
+      log.warn({ failed: failed.length, sent: sent.length, firstError: failed[0]!.error }, 'outbox rows not published; will retry');
+    }
+    return { selected: sent.length + failed.length, failed: failed.length };
   }
 
-  private async publishRow(row: OutboxRow): Promise<EventEnvelope> {
+  private async publishRow(row: PendingEvent): Promise<EventEnvelope> {
     const event = envelopeSchema.parse(JSON.parse(row.payload));
     await this.options.broker.publish(event);
     return event;
