@@ -29,6 +29,10 @@ import { DeliveryClaimed } from './order-delivery-delivery-claimed';
 import { DeliveryPickedUp } from './order-delivery-delivery-picked-up';
 import { DeliveryDelivered } from './order-delivery-delivery-delivered';
 import { DeliveryCancelled } from './order-delivery-delivery-cancelled';
+import { ContactAddressChanged } from './contact-infos-address-changed';
+import { ContactCardErased } from './contact-infos-card-erased';
+import { ContactEmailChanged } from './contact-infos-email-changed';
+import { ContactPhoneChanged } from './contact-infos-phone-changed';
 
 export { categorySnapshotSchema } from './category-shapes';
 export { deliveryRefSchema } from './delivery-shapes';
@@ -67,6 +71,10 @@ export {
   PickCreated,
   PickUpdated,
   PickDeleted,
+  ContactAddressChanged,
+  ContactPhoneChanged,
+  ContactEmailChanged,
+  ContactCardErased,
 };
 
 /** Every event type of the platform, for docs, the audit trail and the check that types stay unique. */
@@ -101,4 +109,8 @@ export const eventCatalog: readonly EventDefinition[] = [
   PickCreated,
   PickUpdated,
   PickDeleted,
+  ContactAddressChanged,
+  ContactPhoneChanged,
+  ContactEmailChanged,
+  ContactCardErased,
 ];
