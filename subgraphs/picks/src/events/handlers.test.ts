@@ -1,0 +1,151 @@
+import { randomUUID } from 'node:crypto';
+import {
+  buildEvent,
+  connectBroker,
+  mariadbAdapter,
+  OutboxRelay,
+  startConsumer,
+  StoreCreated,
+  StoreStatusChanged,
+  StoreUpdated,
+  type Broker,
+  type Consumer,
+  type StoreStatus,
+} from '@x/kit';
+import { removeTestTopology } from '../../../../test/support/broker';
+import { anonymous, startSubgraphHarness, type Caller, type SubgraphHarness } from '../../../../test/support/subgraph-harness';
+import { eventually, openTestDatabase, testLog, type TestDatabase } from '../../test/support';
+import { picksContext } from '../schema/context';
+import { resolvers, typeDefs } from '../schema/resolvers';
+import { lockingTransaction, type Transaction } from '../store/database';
+import { PrismaClient } from '../store/generated/client';
+import { PickStore } from '../store/picks';
+import { StoreDirectory } from '../store/stores';
+import { picksSubscriptions } from './handlers';
+
+const exchange = `x.events.test-picks-${randomUUID().slice(0, 8)}`;
+
+let database: TestDatabase;
+let db: PrismaClient;
+let broker: Broker;
+let relay: OutboxRelay;
+let consumer: Consumer;
+let stores: StoreDirectory;
+let picks: PickStore;
+let harness: SubgraphHarness;
+
+beforeAll(async () => {
+  database = await openTestDatabase('events');
+  db = new PrismaClient({ adapter: mariadbAdapter(database.url, 5) });
+  broker = await connectBroker({ url: 'amqp://guest:guest@127.0.0.1:5672', exchange, name: 'picks-test', log: testLog });
+  const transaction = <R>(work: (tx: Transaction) => Promise<R>) => db.$transaction(work, lockingTransaction);
+  relay = new OutboxRelay({ db, transaction, broker, log: testLog, pollIntervalMs: 50 });
+  stores = new StoreDirectory(db);
+  picks = new PickStore(db, relay);
+  consumer = await startConsumer({ broker, queue: 'picks', subscriptions: picksSubscriptions(stores), transaction, log: testLog, relay });
+  harness = await startSubgraphHarness({ name: 'picks', typeDefs, resolvers, context: picksContext(picks, stores) });
+});
+
+afterAll(async () => {
+  await harness.close();
+  await consumer.stop();
+  await relay.stop();
+  await broker.close();
+  await removeTestTopology(exchange, ['picks']);
+  await db.$disconnect();
+  await database.drop();
+});
+
+function snapshot(storeId: string, ownerId: string, status: StoreStatus, revision?: number) {
+  return { storeId, ownerId, name: 'Corner shop', status, categoryIds: [], city: 'Lisbon', location: { lat: 38.72, lng: -9.14 }, ...(revision ? { revision } : {}) };
+}
+
+const statusChanged = (storeId: string, ownerId: string, previousStatus: StoreStatus, status: StoreStatus, revision?: number) =>
+  buildEvent(StoreStatusChanged, storeId, { ...snapshot(storeId, ownerId, status, revision), previousStatus, changedBy: randomUUID(), reason: null });
+
+const projected = (storeId: string) => db.projectedStore.findUnique({ where: { id: storeId } });
+
+async function handled(eventId: string): Promise<void> {
+  await eventually(async () => expect(await db.inboxEvent.count({ where: { eventId } })).toBe(1));
+}
+
+async function publicNames(storeId: string, caller: Caller = anonymous): Promise<string[]> {
+  const answer = await harness.request<{ _entities: { picks: { edges: { node: { name: string } }[] } }[] }>(
+    'query ($representations: [_Any!]!) { _entities(representations: $representations) { ... on Store { picks { edges { node { name } } } } } }',
+    { representations: [{ __typename: 'Store', id: storeId }] },
+    caller,
+  );
+  return answer.data!._entities[0]!.picks.edges.map((edge) => edge.node.name);
+}
+
+describe('picks follows store events', () => {
+  it('records a created store once, however often the event is delivered', async () => {
+    const storeId = randomUUID();
+    const ownerId = randomUUID();
+    const created = buildEvent(StoreCreated, storeId, snapshot(storeId, ownerId, 'PENDING_APPROVAL', 1));
+    await broker.publish(created);
+    await broker.publish(created);
+
+    await handled(created.id);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(await db.inboxEvent.count({ where: { eventId: created.id } })).toBe(1);
+    expect(await projected(storeId)).toMatchObject({ ownerId, status: 'PENDING_APPROVAL', revision: 1 });
+  });
+
+  it('shows a store’s picks to the public only while it is OPEN', async () => {
+    const storeId = randomUUID();
+    const ownerId = randomUUID();
+    const created = buildEvent(StoreCreated, storeId, snapshot(storeId, ownerId, 'PENDING_APPROVAL', 1));
+    await broker.publish(created);
+    await handled(created.id);
+    await picks.create(storeId, { name: 'Lemon tart', description: null, price: { amountMinor: 390, currency: 'EUR' }, stock: 3, available: true, images: [], tags: [] });
+    expect(await publicNames(storeId)).toEqual([]);
+
+    const approved = statusChanged(storeId, ownerId, 'PENDING_APPROVAL', 'OPEN', 2);
+    await broker.publish(approved);
+    await handled(approved.id);
+    expect(await publicNames(storeId)).toEqual(['Lemon tart']);
+
+    const suspended = statusChanged(storeId, ownerId, 'OPEN', 'SUSPENDED', 3);
+    await broker.publish(suspended);
+    await handled(suspended.id);
+    expect(await publicNames(storeId)).toEqual([]);
+    const owner = await harness.caller(['store_owner'], ownerId);
+    expect(await publicNames(storeId, owner)).toEqual(['Lemon tart']);
+  });
+
+  it('keeps the newer snapshot when an older one arrives late, by revision and, without one, by event time', async () => {
+    const storeId = randomUUID();
+    const ownerId = randomUUID();
+    const opened = statusChanged(storeId, ownerId, 'PENDING_APPROVAL', 'OPEN', 5);
+    await broker.publish(opened);
+    await handled(opened.id);
+
+    const staleUpdate = buildEvent(StoreUpdated, storeId, { ...snapshot(storeId, ownerId, 'PENDING_APPROVAL', 4), changed: ['name'], previousCategoryIds: [] });
+    await broker.publish(staleUpdate);
+    await handled(staleUpdate.id);
+    expect(await projected(storeId)).toMatchObject({ status: 'OPEN', revision: 5 });
+
+    const otherStore = randomUUID();
+    const closed = statusChanged(otherStore, ownerId, 'OPEN', 'CLOSED');
+    const olderOpen = { ...statusChanged(otherStore, ownerId, 'PENDING_APPROVAL', 'OPEN'), time: new Date(Date.now() - 60_000).toISOString() };
+    await broker.publish(closed);
+    await handled(closed.id);
+    await broker.publish(olderOpen);
+    await handled(olderOpen.id);
+    expect(await projected(otherStore)).toMatchObject({ status: 'CLOSED', revision: null });
+  });
+
+  it('publishes picks.pick.created through the outbox once the broker confirms it', async () => {
+    const storeId = randomUUID();
+    const created = buildEvent(StoreCreated, storeId, snapshot(storeId, randomUUID(), 'OPEN'));
+    await broker.publish(created);
+    await handled(created.id);
+    relay.start();
+
+    const pick = await picks.create(storeId, { name: 'Espresso', description: null, price: { amountMinor: 120, currency: 'EUR' }, stock: 50, available: true, images: [], tags: ['coffee'] });
+
+    const row = await db.outboxEvent.findFirstOrThrow({ where: { type: 'picks.pick.created', payload: { contains: pick.id } } });
+    await eventually(async () => expect((await db.outboxEvent.findUniqueOrThrow({ where: { id: row.id } })).sentAt).not.toBeNull());
+  });
+});
