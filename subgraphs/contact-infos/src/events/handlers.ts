@@ -1,0 +1,22 @@
+import { AuthUserDeleted, on, StoreCreated, StoreStatusChanged, StoreUpdated, type Subscription } from '@x/kit';
+import type { ClientSession } from 'mongoose';
+import type { ContactCards } from '../store/contact-cards';
+import type { StoreOwners } from '../store/store-owners';
+
+/** What contact-infos does with other services' events: store ownership for authorization, erasure of deleted accounts. */
+export function contactSubscriptions(cards: Pick<ContactCards, 'eraseUser'>, storeOwners: Pick<StoreOwners, 'apply'>): Subscription<ClientSession>[] {
+  return [
+    on(StoreCreated, async function recordOwnerOfCreatedStore(event, session: ClientSession) {
+      await storeOwners.apply(session, event.data);
+    }),
+    on(StoreUpdated, async function recordOwnerOfUpdatedStore(event, session: ClientSession) {
+      await storeOwners.apply(session, event.data);
+    }),
+    on(StoreStatusChanged, async function recordOwnerOfStoreWithNewStatus(event, session: ClientSession) {
+      await storeOwners.apply(session, event.data);
+    }),
+    on(AuthUserDeleted, async function eraseContactsOfDeletedUser(event, session: ClientSession) {
+      await cards.eraseUser(session, event.data.userId);
+    }),
+  ];
+}
