@@ -4,10 +4,13 @@ import { ownerKey, type ContactCard } from '../domain/contact-card';
 import type { ContactCards } from '../store/contact-cards';
 import type { StoreOwners } from '../store/store-owners';
 
-/** What the resolvers need of the stores (the MongoDB classes in the service, fakes in resolver tests). */
+export type CardStore = Pick<ContactCards, 'findByKeys' | 'change'>;
+export type StoreOwnerLookup = Pick<StoreOwners, 'find'>;
+
+/** What the resolvers need of the stores (the MongoDB classes in the service, in-memory ones in resolver tests). */
 export interface ContactStores {
-  cards: Pick<ContactCards, 'findByKeys' | 'change'>;
-  storeOwners: Pick<StoreOwners, 'find'>;
+  cards: CardStore;
+  storeOwners: StoreOwnerLookup;
 }
 
 export interface ContactContext extends GraphQLContext, ContactStores {
