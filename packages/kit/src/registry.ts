@@ -21,7 +21,7 @@ export const services = [
   { name: 'user', port: 30030, backing: ['mysql'], database: 'x_user', restPrefix: '/user', live: true },
   { name: 'store', port: 30040, backing: ['mysql'], database: 'x_store', live: false },
   { name: 'store-categories', port: 30050, backing: ['mysql'], database: 'x_store_categories', live: false },
-  { name: 'picks', port: 30060, backing: ['mysql'], database: 'x_picks', live: false },
+  { name: 'picks', port: 30060, backing: ['mysql'], database: 'x_picks', live: true },
   { name: 'order', port: 30070, backing: ['mysql'], database: 'x_order', live: false },
   { name: 'headquarter', port: 30080, backing: ['mysql', 'redis'], database: 'x_headquarter', live: false },
   { name: 'order-delivery', port: 30090, backing: ['mysql'], database: 'x_order_delivery', live: false },
