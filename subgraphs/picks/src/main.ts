@@ -5,6 +5,7 @@ import { resolvers, typeDefs } from './schema/resolvers';
 import { lockingTransaction } from './store/database';
 import { PrismaClient } from './store/generated/client';
 import { PickStore } from './store/picks';
+import { ReservationStore } from './store/reservations';
 import { StoreDirectory } from './store/stores';
 
 void runService(service('picks'), { DATABASE_URL: mysqlUrlSetting('x_picks') }, async (runtime) => {
@@ -15,7 +16,7 @@ void runService(service('picks'), { DATABASE_URL: mysqlUrlSetting('x_picks') }, 
   const { broker, relay, consume } = await startEventing(runtime, { db, transaction: (work) => db.$transaction(work, lockingTransaction) });
   const stores = new StoreDirectory(db);
   const picks = new PickStore(db, relay);
-  await consume(picksSubscriptions(stores));
+  await consume(picksSubscriptions(stores, new ReservationStore(db, relay)));
 
   await serve(runtime, {
     readiness: { database: () => db.$queryRaw`SELECT 1`, broker: () => broker.ready() },

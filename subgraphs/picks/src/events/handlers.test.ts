@@ -2,7 +2,12 @@ import { randomUUID } from 'node:crypto';
 import {
   buildEvent,
   connectBroker,
+  listDeadLetters,
   mariadbAdapter,
+  OrderCancelled,
+  OrderDelivered,
+  OrderPlaced,
+  OrderRejected,
   OutboxRelay,
   startConsumer,
   StoreCreated,
@@ -20,6 +25,7 @@ import { resolvers, typeDefs } from '../schema/resolvers';
 import { lockingTransaction, type Transaction } from '../store/database';
 import { PrismaClient } from '../store/generated/client';
 import { PickStore } from '../store/picks';
+import { ReservationStore } from '../store/reservations';
 import { StoreDirectory } from '../store/stores';
 import { picksSubscriptions } from './handlers';
 
@@ -42,7 +48,7 @@ beforeAll(async () => {
   relay = new OutboxRelay({ db, transaction, broker, log: testLog, pollIntervalMs: 50 });
   stores = new StoreDirectory(db);
   picks = new PickStore(db, relay);
-  consumer = await startConsumer({ broker, queue: 'picks', subscriptions: picksSubscriptions(stores), transaction, log: testLog, relay });
+  consumer = await startConsumer({ broker, queue: 'picks', subscriptions: picksSubscriptions(stores, new ReservationStore(db, relay)), transaction, log: testLog, relay });
   harness = await startSubgraphHarness({ name: 'picks', typeDefs, resolvers, context: picksContext(picks, stores) });
 });
 
@@ -147,5 +153,115 @@ describe('picks follows store events', () => {
 
     const row = await db.outboxEvent.findFirstOrThrow({ where: { type: 'picks.pick.created', payload: { contains: pick.id } } });
     await eventually(async () => expect((await db.outboxEvent.findUniqueOrThrow({ where: { id: row.id } })).sentAt).not.toBeNull());
+  });
+});
+
+describe('picks answers the order saga', () => {
+  let storeId: string;
+  let pickId: string;
+
+  beforeAll(async () => {
+    storeId = randomUUID();
+    const created = buildEvent(StoreCreated, storeId, snapshot(storeId, randomUUID(), 'OPEN'));
+    await broker.publish(created);
+    await handled(created.id);
+    pickId = (await picks.create(storeId, { name: 'Pastel de nata', description: null, price: { amountMinor: 130, currency: 'EUR' }, stock: 10, available: true, images: [], tags: [] })).id;
+  });
+
+  const ref = (orderId: string) => ({ orderId, customerId: randomUUID(), storeId });
+  const placed = (orderId: string, quantity: number) =>
+    buildEvent(OrderPlaced, orderId, {
+      ...ref(orderId),
+      lines: [{ pickId, quantity }],
+      deliveryAddress: { recipient: 'Ada', lines: ['Rua Augusta 1'], city: 'Lisbon', postalCode: '1100-048', country: 'PT', location: null, phone: null },
+    });
+  const levels = () => db.pick.findUniqueOrThrow({ where: { id: pickId }, select: { stock: true, reserved: true } });
+  const answers = async (orderId: string) =>
+    (await db.outboxEvent.findMany({ where: { type: { startsWith: 'picks.stock.' } }, orderBy: { seq: 'asc' } }))
+      .map((row) => JSON.parse(row.payload) as { type: string; subject: string })
+      .filter((event) => event.subject === orderId)
+      .map((event) => event.type);
+
+  it('reserves a placed order once, however often it arrives, and answers picks.stock.reserved', async () => {
+    const orderId = randomUUID();
+    const event = placed(orderId, 3);
+    const republished = { ...event, id: randomUUID() };
+    await broker.publish(event);
+    await broker.publish(event);
+    await broker.publish(republished);
+    await handled(event.id);
+    await handled(republished.id);
+
+    expect(await levels()).toEqual({ stock: 10, reserved: 3 });
+    expect(await answers(orderId)).toEqual(['picks.stock.reserved']);
+
+    const cancelled = buildEvent(OrderCancelled, orderId, { ...ref(orderId), cancelledBy: randomUUID(), reason: null, stockReserved: true, previousStatus: 'CONFIRMED' });
+    await broker.publish(cancelled);
+    await handled(cancelled.id);
+    expect(await levels()).toEqual({ stock: 10, reserved: 0 });
+    expect(await answers(orderId)).toEqual(['picks.stock.reserved', 'picks.stock.released']);
+  });
+
+  it('releases stock of an order the store declined, and commits the stock of a delivered one', async () => {
+    const declined = randomUUID();
+    const delivered = randomUUID();
+    for (const event of [placed(declined, 2), placed(delivered, 4)]) {
+      await broker.publish(event);
+      await handled(event.id);
+    }
+    expect(await levels()).toEqual({ stock: 10, reserved: 6 });
+
+    const rejected = buildEvent(OrderRejected, declined, { ...ref(declined), reason: 'DECLINED_BY_STORE', stockReserved: true, message: null });
+    const done = buildEvent(OrderDelivered, delivered, {
+      ...ref(delivered),
+      courierId: randomUUID(),
+      lines: [{ pickId, quantity: 4, unitPriceMinor: 130, currency: 'EUR' }],
+      totalMinor: 520,
+      currency: 'EUR',
+      placedAt: new Date().toISOString(),
+      deliveredAt: new Date().toISOString(),
+    });
+    await broker.publish(rejected);
+    await broker.publish(done);
+    await handled(rejected.id);
+    await handled(done.id);
+
+    expect(await levels()).toEqual({ stock: 6, reserved: 0 });
+    expect(await answers(declined)).toEqual(['picks.stock.reserved', 'picks.stock.released']);
+    expect(await answers(delivered)).toEqual(['picks.stock.reserved', 'picks.stock.committed']);
+  });
+
+  it('reserves nothing for an order cancelled before picks saw it placed', async () => {
+    const orderId = randomUUID();
+    const cancelled = buildEvent(OrderCancelled, orderId, { ...ref(orderId), cancelledBy: randomUUID(), reason: null, stockReserved: false, previousStatus: 'PENDING' });
+    await broker.publish(cancelled);
+    await handled(cancelled.id);
+    const late = placed(orderId, 1);
+    await broker.publish(late);
+    await handled(late.id);
+
+    expect(await levels()).toMatchObject({ reserved: 0 });
+    expect(await answers(orderId)).toEqual([]);
+  });
+
+  it('parks a delivery of an order picks never reserved in the dead-letter queue, with the reason', async () => {
+    const orderId = randomUUID();
+    const delivered = buildEvent(OrderDelivered, orderId, {
+      ...ref(orderId),
+      courierId: randomUUID(),
+      lines: [{ pickId, quantity: 1, unitPriceMinor: 130, currency: 'EUR' }],
+      totalMinor: 130,
+      currency: 'EUR',
+      placedAt: new Date().toISOString(),
+      deliveredAt: new Date().toISOString(),
+    });
+    await broker.publish(delivered);
+
+    const letter = await eventually(async () => {
+      const found = (await listDeadLetters(broker, `${exchange}.picks`)).find((dead) => dead.eventId === delivered.id);
+      expect(found).toBeDefined();
+      return found!;
+    });
+    expect(letter.reason).toContain('holds no reservation');
   });
 });
