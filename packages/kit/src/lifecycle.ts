@@ -25,13 +25,20 @@ export class Lifecycle {
     return this.stopping;
   }
 
-  /** SIGINT/SIGTERM stop gracefully; a second signal, or the grace period running out, exits at once. */
+  /**
+   * SIGINT/SIGTERM stop gracefully. The same signal again (Ctrl-C twice), or the grace period running
+   * out, exits at once; a different one is ignored, because Ctrl-C in a terminal reaches every process
+   * of the group while `npm start` forwards SIGTERM to its children as well.
+   */
   handleSignals(graceMs: number): void {
+    let first: NodeJS.Signals | undefined;
     const onSignal = (signal: NodeJS.Signals) => {
-      if (this.isStopping) {
+      if (first) {
+        if (signal !== first) return;
         this.log.warn({ signal }, 'second signal: exiting now');
         process.exit(1);
       }
+      first = signal;
       this.log.info({ signal }, 'shutting down');
       const timer = setTimeout(() => {
         this.log.error({ graceMs }, 'shutdown took longer than the grace period: exiting');
