@@ -19,7 +19,8 @@ export const mongoDatabaseSetting = (database: string) =>
 
 /** The connection string without its password, for messages and logs. */
 export function redactMongoUrl(url: string): string {
-  return url.replace(/^(mongodb(?:\+srv)?:\/\/[^:@/]+):[^@/]*@/, '$1:***@');
+  // Up to the last @ of the authority: a password with an unescaped @ is still hidden whole.
+  return url.replace(/^(mongodb(?:\+srv)?:\/\/[^:@/]+):[^/]*@/, '$1:***@');
 }
 
 export interface MongoConnectOptions {

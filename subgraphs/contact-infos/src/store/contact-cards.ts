@@ -4,6 +4,7 @@ import {
   ContactCardErased,
   ContactEmailChanged,
   ContactPhoneChanged,
+  isDuplicateKeyError,
   mongoTransaction,
   type MongoOutbox,
   type MongoTransactionRunner,
@@ -125,18 +126,30 @@ export class ContactCards {
 
   /** Applies `edit` to the owner's card (an empty one if it has none) and publishes what changed. */
   async change(owner: Owner, edit: (card: ContactCard, now: Date) => CardEdit): Promise<ContactCard> {
-    const card = await this.transaction(async (session) => {
-      const now = new Date();
-      const found = await this.model.findById(ownerKey(owner)).session(session).lean<CardDocument>();
-      const { card: next, change } = edit(found ? toCard(found) : emptyCard(owner), now);
-      // An empty card is no card: nothing is kept about an owner who removed everything.
-      if (isEmptyCard(next)) await this.model.deleteOne({ _id: ownerKey(owner) }, { session });
-      else await this.model.replaceOne({ _id: ownerKey(owner) }, toDocument(next, now), { upsert: true, session });
-      const data = { owner, itemId: change.itemId, change: change.change, defaultItemId: change.defaultId };
-      await this.outbox.enqueue(session, buildEvent(changedEvent[change.kind], owner.id, data));
-      return next;
-    });
-    this.relay.wake();
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        const card = await this.transaction((session) => this.applyEdit(session, owner, edit));
+        this.relay.wake();
+        return card;
+      } catch (error) {
+        // Two first changes of one owner can both find no card; the loser's insert meets the winner's
+        // card (a duplicate _id rather than a write conflict): run the edit again, on that card.
+        if (attempt < 3 && isDuplicateKeyError(error)) continue;
+        throw error;
+      }
+    }
+  }
+
+  private async applyEdit(session: ClientSession, owner: Owner, edit: (card: ContactCard, now: Date) => CardEdit): Promise<ContactCard> {
+    const now = new Date();
+    const key = ownerKey(owner);
+    const found = await this.model.findById(key).session(session).lean<CardDocument>();
+    const { card, change } = edit(found ? toCard(found) : emptyCard(owner), now);
+    // An empty card is no card: nothing is kept about an owner who removed everything.
+    if (isEmptyCard(card)) await this.model.deleteOne({ _id: key }, { session });
+    else await this.model.replaceOne({ _id: key }, toDocument(card, now), { upsert: true, session });
+    const data = { owner, itemId: change.itemId, change: change.change, defaultItemId: change.defaultId };
+    await this.outbox.enqueue(session, buildEvent(changedEvent[change.kind], owner.id, data));
     return card;
   }
 
