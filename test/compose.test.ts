@@ -20,6 +20,8 @@ interface ComposeService {
   healthcheck?: { test: string[] };
   depends_on?: Record<string, { condition: string }>;
   configs?: { source: string; target: string }[];
+  command?: string[];
+  entrypoint?: string[];
 }
 
 interface ComposeFile {
@@ -129,6 +131,17 @@ describe('docker-compose.yml against the service registry', () => {
       expect(script).toContain(`create_database ${definition.database} "$$${passwordVariable(definition)}"`);
       expect(mysql.environment?.[passwordVariable(definition)]).toMatch(secret(passwordVariable(definition)));
     }
+  });
+
+  it('runs MongoDB as a single-node replica set (transactions need one), initiated by its healthcheck', () => {
+    const mongodb = composeService('mongodb');
+    expect(mongodb.command).toEqual(['mongod', '--replSet', 'rs0', '--keyFile', '/data/configdb/replica-set.key']);
+    // The key file is written before the image's entrypoint runs, readable by mongod alone.
+    expect(mongodb.entrypoint?.join('\n')).toMatch(/> "\$\$key"\n.*chown mongodb:mongodb "\$\$key"\nchmod 400 "\$\$key"\nexec docker-entrypoint\.sh "\$\$@"/s);
+    const check = mongodb.healthcheck?.test.join(' ') ?? '';
+    expect(check).toContain("rs.initiate({ _id: 'rs0', members: [{ _id: 0, host: 'mongodb:27017' }] })");
+    expect(check).toContain('db.hello().isWritablePrimary');
+    expect(mongodb.ports).toEqual(['127.0.0.1:27017:27017']);
   });
 
   it('takes every secret from .env with ${VAR:?…}, and .env.example names each one', () => {

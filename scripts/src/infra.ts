@@ -2,12 +2,14 @@ import { execFileSync } from 'node:child_process';
 import amqp from 'amqplib';
 import { Redis } from 'ioredis';
 import { createConnection } from 'mariadb';
-import { parseMysqlUrl } from '@x/kit';
+import { mongoUnavailableReason, parseMysqlUrl, type ServiceDefinition } from '@x/kit';
 
 export interface InfraUrls {
   mysqlAdminUrl: string;
   redisUrl: string;
   amqpUrl: string;
+  /** Optional: without a MongoDB replica set here, the services backed by MongoDB are skipped. */
+  mongoUrl?: string;
 }
 
 interface Dependency {
@@ -97,4 +99,25 @@ export async function ensureInfrastructure(urls: InfraUrls, report: (line: strin
       .map(({ dependency, reason }) => `${dependency.name} does not answer (${reason}).\n    Start it with: ${dependency.howToStart}`)
       .join('\n  '),
   );
+}
+
+/**
+ * MongoDB is optional on a development machine (Debian has no server package; docker-compose runs
+ * one): a service backed by it starts only when a replica set answers at `mongoUrl`. Otherwise it is
+ * reported as skipped and the rest of the platform runs; the gateway answers its fields with errors.
+ */
+export async function withoutUnavailableMongo(
+  services: readonly ServiceDefinition[],
+  mongoUrl: string,
+  report: (line: string) => void,
+): Promise<ServiceDefinition[]> {
+  const backed = services.filter((service) => service.backing.includes('mongodb'));
+  if (backed.length === 0) return [...services];
+  const reason = await mongoUnavailableReason(mongoUrl);
+  if (reason === undefined) {
+    report('MongoDB answers');
+    return [...services];
+  }
+  for (const service of backed) report(`${service.name} skipped: ${reason}`);
+  return services.filter((service) => !backed.includes(service));
 }

@@ -1,8 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
 import path from 'node:path';
-import { applyMigrations, edge, gateway, liveServices, mysqlUrl, parseMysqlUrl, provisionDatabase, type ServiceDefinition } from '@x/kit';
-import { ensureInfrastructure, type InfraUrls } from './infra';
+import { applyMigrations, defaultMongoUrl, edge, gateway, liveServices, mysqlUrl, parseMysqlUrl, provisionDatabase, type ServiceDefinition } from '@x/kit';
+import { ensureInfrastructure, withoutUnavailableMongo, type InfraUrls } from './infra';
 import { loadDevSecrets } from './secrets';
 
 export const repoRoot = path.resolve(__dirname, '../..');
@@ -42,17 +42,19 @@ interface ProcessSpec {
 /**
  * Brings the platform up as separate processes: checks MariaDB, Redis and RabbitMQ, provisions each
  * service's database and user, applies migrations, starts services, gateway and edge, and waits
- * until each reports ready.
+ * until each reports ready. A MongoDB service runs only when MongoDB answers (see withoutUnavailableMongo).
  */
 export async function startPlatform(options: PlatformOptions): Promise<RunningPlatform> {
   const report = options.report ?? (() => {});
   const portOf = (name: string, fallback: number) => options.ports?.[name] ?? fallback;
   const prefix = options.databasePrefix ?? '';
-  const services = liveServices();
+  const live = liveServices();
+  const mongoUrl = options.mongoUrl ?? process.env.MONGO_URL ?? defaultMongoUrl;
   const logDir = path.join(options.stateDir, 'logs');
   mkdirSync(logDir, { recursive: true });
 
   await ensureInfrastructure(options, report);
+  const services = await withoutUnavailableMongo(live, mongoUrl, report);
   const secrets = loadDevSecrets(options.stateDir, services.map((s) => s.name));
 
   const admin = parseMysqlUrl(options.mysqlAdminUrl);
@@ -75,7 +77,8 @@ export async function startPlatform(options: PlatformOptions): Promise<RunningPl
     EVENTS_EXCHANGE: options.eventsExchange ?? 'x.events',
     AUTH_JWKS_URL: `http://127.0.0.1:${authPort}/auth/.well-known/jwks.json`,
   };
-  const servicePorts = Object.fromEntries(services.map((s) => [s.name, portOf(s.name, s.port)]));
+  // Skipped services keep their port, so the gateway's fetches to them fail at once instead of reaching another platform.
+  const servicePorts = Object.fromEntries(live.map((s) => [s.name, portOf(s.name, s.port)]));
   const gatewayPort = portOf(gateway.name, gateway.port);
   const edgePort = portOf(edge.name, edge.port);
 
@@ -88,6 +91,7 @@ export async function startPlatform(options: PlatformOptions): Promise<RunningPl
         ...common,
         PORT: String(servicePorts[service.name]),
         ...(databaseUrls[service.name] ? { DATABASE_URL: databaseUrls[service.name]! } : {}),
+        ...(service.backing.includes('mongodb') ? { MONGO_URL: mongoUrl, MONGO_DATABASE: `${prefix}${service.database}` } : {}),
         ...(service.name === 'auth' ? { HQ_ADMIN_EMAIL: secrets.hqAdmin.email, HQ_ADMIN_PASSWORD: secrets.hqAdmin.password } : {}),
       },
     })),
@@ -98,7 +102,7 @@ export async function startPlatform(options: PlatformOptions): Promise<RunningPl
       env: {
         ...common,
         PORT: String(gatewayPort),
-        ...Object.fromEntries(services.map((s) => [`SUBGRAPH_URL_${s.name.toUpperCase().replace(/-/g, '_')}`, `http://127.0.0.1:${servicePorts[s.name]}/graphql`])),
+        ...Object.fromEntries(live.map((s) => [`SUBGRAPH_URL_${s.name.toUpperCase().replace(/-/g, '_')}`, `http://127.0.0.1:${servicePorts[s.name]}/graphql`])),
       },
     },
     {
@@ -110,7 +114,7 @@ export async function startPlatform(options: PlatformOptions): Promise<RunningPl
         EDGE_PORT: String(edgePort),
         EDGE_UPSTREAMS: JSON.stringify({
           gateway: `127.0.0.1:${gatewayPort}`,
-          ...Object.fromEntries(services.map((s) => [s.name, `127.0.0.1:${servicePorts[s.name]}`])),
+          ...Object.fromEntries(live.map((s) => [s.name, `127.0.0.1:${servicePorts[s.name]}`])),
         }),
       },
     },
