@@ -90,7 +90,10 @@ type EventingRuntime = Pick<ServiceRuntime<z.ZodRawShape>, 'name' | 'config' | '
  * client and transaction runner (outbox and inbox tables); another store passes its outbox and inbox
  * (e.g. MongoOutbox and mongoInbox).
  */
-export async function startEventing<Tx extends SqlExecutor>(runtime: EventingRuntime, options: { db: SqlExecutor; transaction: TransactionRunner<Tx> }): Promise<Eventing<Tx>>;
+export async function startEventing<Tx extends SqlExecutor>(
+  runtime: EventingRuntime,
+  options: { db: SqlExecutor; transaction: TransactionRunner<Tx> },
+): Promise<Eventing<Tx>>;
 export async function startEventing<Tx>(runtime: EventingRuntime, options: { outbox: OutboxStore; inbox: Inbox<Tx> }): Promise<Eventing<Tx>>;
 export async function startEventing<Tx>(
   runtime: EventingRuntime,
@@ -110,7 +113,10 @@ export async function startEventing<Tx>(
     relay,
     consume: async (subscriptions) => {
       const common = { broker, queue: name, subscriptions, log, metrics, relay };
-      const consumer = 'inbox' in options ? await startConsumer({ ...common, inbox: options.inbox }) : await startConsumer<Tx & SqlExecutor>({ ...common, transaction: options.transaction });
+      const consumer =
+        'inbox' in options
+          ? await startConsumer({ ...common, inbox: options.inbox })
+          : await startConsumer<Tx & SqlExecutor>({ ...common, transaction: options.transaction });
       lifecycle.add('consumer', () => consumer.stop());
     },
   };
