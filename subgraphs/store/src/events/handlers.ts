@@ -1,0 +1,17 @@
+import { CategoryCreated, CategoryDeleted, CategoryUpdated, on, type Subscription } from '@x/kit';
+import type { Stores, Transaction } from '../store/stores';
+
+/** What the store service does with other services' events: its projection of the category tree. */
+export function storeSubscriptions(stores: Stores): Subscription<Transaction>[] {
+  return [
+    on(CategoryCreated, async function rememberCreatedCategory(event, tx: Transaction) {
+      await stores.rememberCategory(tx, event.data, new Date(event.time));
+    }),
+    on(CategoryUpdated, async function rememberRenamedOrMovedCategory(event, tx: Transaction) {
+      await stores.rememberCategory(tx, event.data, new Date(event.time));
+    }),
+    on(CategoryDeleted, async function unlinkStoresFromDeletedCategory(event, tx: Transaction) {
+      await stores.forgetCategory(tx, event.data.categoryId, new Date(event.time));
+    }),
+  ];
+}
