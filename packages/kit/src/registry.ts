@@ -19,8 +19,8 @@ export interface ServiceDefinition {
 export const services = [
   { name: 'auth', port: 3000, backing: ['mysql', 'redis'], database: 'x_auth', restPrefix: '/auth', live: true },
   { name: 'user', port: 30030, backing: ['mysql'], database: 'x_user', restPrefix: '/user', live: true },
-  { name: 'store', port: 30040, backing: ['mysql'], database: 'x_store', live: false },
-  { name: 'store-categories', port: 30050, backing: ['mysql'], database: 'x_store_categories', live: false },
+  { name: 'store', port: 30040, backing: ['mysql'], database: 'x_store', live: true },
+  { name: 'store-categories', port: 30050, backing: ['mysql'], database: 'x_store_categories', live: true },
   { name: 'picks', port: 30060, backing: ['mysql'], database: 'x_picks', live: true },
   { name: 'order', port: 30070, backing: ['mysql'], database: 'x_order', live: false },
   { name: 'headquarter', port: 30080, backing: ['mysql', 'redis'], database: 'x_headquarter', live: false },
