@@ -289,8 +289,14 @@ describe('batched resolution', () => {
     const fields = 'name status isOpenNow openingHours { weekday intervals { opens closes } } location { lat lng } owner { id } categories { id } statusHistory { to }';
 
     statements = 0;
-    const list = await harness.request<{ stores: { edges: unknown[] } }>(`query ($city: String) { stores(filter: { city: $city, openNow: true }, first: 50) { edges { node { ${fields} } } } }`, { city }, callers.storeOwner);
+    // Monday 10:00 in Paris: every store's hours say open, so the openNow filter keeps them all.
+    const list = await harness.request<{ stores: { edges: unknown[] } }>(
+      `query ($city: String) { stores(filter: { city: $city, openNow: true, at: "2026-01-12T09:00:00Z" }, first: 50) { edges { node { ${fields} } } } }`,
+      { city },
+      callers.storeOwner,
+    );
     expect(list.errors).toBeUndefined();
+    expect(list.data?.stores.edges).toHaveLength(count);
     const listStatements = statements;
 
     statements = 0;
@@ -314,6 +320,7 @@ describe('batched resolution', () => {
     const fifty = await statementsFor(50);
     expect(fifty).toEqual(five);
     expect(five.list).toBeLessThanOrEqual(4);
+    expect(five.categoryPages).toBeLessThanOrEqual(5);
     expect(five.entities).toBeLessThanOrEqual(3);
   });
 });
