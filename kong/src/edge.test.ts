@@ -1,99 +1,40 @@
 import { once } from 'node:events';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
-import { connect, type AddressInfo } from 'node:net';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
-import { createLogger } from '@x/kit';
 import { request } from 'undici';
-import { readinessPath, startEdge, type AccessLogLine, type EdgeOptions, type RunningEdge } from './edge';
-
-interface SeenRequest {
-  method: string;
-  url: string;
-  headers: IncomingHttpHeaders;
-  body: Buffer;
-}
-
-interface Stub {
-  name: string;
-  address: string;
-  seen: SeenRequest[];
-  close(): Promise<void>;
-}
-
-/** A stand-in upstream that records what reached it and answers with it. */
-async function startStub(name: string, delayMs = 0): Promise<Stub> {
-  const seen: SeenRequest[] = [];
-  const server: Server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => {
-      const body = Buffer.concat(chunks);
-      seen.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, body });
-      setTimeout(() => {
-        res.setHeader('content-type', 'application/json');
-        res.end(JSON.stringify({ service: name, method: req.method, url: req.url, bodyBytes: body.length }));
-      }, delayMs);
-    });
-  });
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  return {
-    name,
-    address: `127.0.0.1:${(server.address() as AddressInfo).port}`,
-    seen,
-    close: () => new Promise((resolve) => server.close(() => resolve())),
-  };
-}
-
-/** A port that was free a moment ago and has nothing listening on it. */
-async function deadAddress(): Promise<string> {
-  const server = createServer();
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return `127.0.0.1:${port}`;
-}
-
-/** The access line is written when the response has finished, which can be just after the client has it. */
-async function until(condition: () => boolean, timeoutMs = 1_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition() && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 5));
-}
-
-const silent = createLogger('edge-test', 'silent');
-
-function start(options: EdgeOptions): Promise<RunningEdge> {
-  return startEdge({ port: 0, log: silent, ...options });
-}
-
-async function call(edge: RunningEdge, pathAndQuery: string, init: Parameters<typeof request>[1] = {}) {
-  const response = await request(`${edge.url}${pathAndQuery}`, init);
-  const text = await response.body.text();
-  return { status: response.statusCode, headers: response.headers, text, json: () => JSON.parse(text) as Record<string, unknown> };
-}
+import { readinessPath, type AccessLogLine, type RunningEdge } from './edge';
+import { call, createIssuer, deadAddress, redisNamespace, start, startStub, until, type Issuer, type Stub } from './test-support';
 
 describe('local edge with kong/kong.yml', () => {
   let gateway: Stub;
   let auth: Stub;
   let user: Stub;
   let edge: RunningEdge;
+  let issuer: Issuer;
+  let authorization: string;
   const accessLines: AccessLogLine[] = [];
+  const redis = redisNamespace();
 
   beforeAll(async () => {
     [gateway, auth, user] = await Promise.all([startStub('gateway'), startStub('auth'), startStub('user')]);
+    issuer = await createIssuer();
+    authorization = `Bearer ${await issuer.token()}`;
     edge = await start({
+      configPath: issuer.configPath,
       upstreamOverrides: { 'gateway-upstream': gateway.address, auth: auth.address, user: user.address },
       accessLog: (line) => accessLines.push(line),
+      redisKeyPrefix: redis.prefix,
     });
   });
 
   afterAll(async () => {
     await edge.close();
     await Promise.all([gateway, auth, user].map((stub) => stub.close()));
+    await issuer.cleanup();
+    await redis.cleanup();
   });
 
   beforeEach(() => {
@@ -120,7 +61,7 @@ describe('local edge with kong/kong.yml', () => {
     expect(login.json()).toMatchObject({ service: 'auth', method: 'POST', url: '/auth/login' });
     const jwks = await call(edge, '/auth/.well-known/jwks.json');
     expect(jwks.json()).toMatchObject({ service: 'auth', url: '/auth/.well-known/jwks.json' });
-    const patched = await call(edge, '/user/me', { method: 'PATCH', headers: { 'content-type': 'application/json' }, body: '{}' });
+    const patched = await call(edge, '/user/me', { method: 'PATCH', headers: { 'content-type': 'application/json', authorization }, body: '{}' });
     expect(patched.json()).toMatchObject({ service: 'user', method: 'PATCH', url: '/user/me' });
   });
 
@@ -128,7 +69,7 @@ describe('local edge with kong/kong.yml', () => {
     const unknownPath = await call(edge, '/orders');
     expect(unknownPath.status).toBe(404);
     expect(unknownPath.json()).toEqual({ error: { code: 'NOT_FOUND', message: 'no Route matched with those values' } });
-    const wrongMethod = await call(edge, '/user/me', { method: 'PUT', body: '{}' });
+    const wrongMethod = await call(edge, '/user/me', { method: 'PUT', body: '{}', headers: { authorization } });
     expect(wrongMethod.status).toBe(404);
     expect(user.seen).toHaveLength(0);
   });
@@ -137,7 +78,7 @@ describe('local edge with kong/kong.yml', () => {
     const badUrl = await call(edge, '/user/%E0%A4%A');
     expect(badUrl.status).toBe(400);
     expect(badUrl.json()).toMatchObject({ error: { code: 'BAD_REQUEST' } });
-    const badMediaType = await call(edge, '/user/me', { method: 'PATCH', headers: { 'content-type': 'not a type' }, body: '{}' });
+    const badMediaType = await call(edge, '/user/me', { method: 'PATCH', headers: { 'content-type': 'not a type', authorization }, body: '{}' });
     expect(badMediaType.status).toBe(415);
     expect(badMediaType.json()).toMatchObject({ error: { code: 'UNSUPPORTED_MEDIA_TYPE' } });
 
@@ -153,7 +94,7 @@ describe('local edge with kong/kong.yml', () => {
   });
 
   it('adds x-forwarded-* and sends the target as Host (preserve_host false)', async () => {
-    await call(edge, '/user/me', { headers: { host: 'api.example.com:9090', 'x-forwarded-for': '203.0.113.7' } });
+    await call(edge, '/user/me', { headers: { host: 'api.example.com:9090', 'x-forwarded-for': '203.0.113.7', authorization } });
     const headers = user.seen[0]?.headers;
     expect(headers?.host).toBe(user.address);
     expect(headers?.['x-forwarded-for']).toBe('203.0.113.7, 127.0.0.1');
@@ -163,7 +104,7 @@ describe('local edge with kong/kong.yml', () => {
   });
 
   it('generates a correlation id when the client sends none, passes it upstream and echoes it', async () => {
-    const response = await call(edge, '/user/me');
+    const response = await call(edge, '/user/me', { headers: { authorization } });
     const id = response.headers['x-correlation-id'];
     expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
     expect(user.seen[0]?.headers['x-correlation-id']).toBe(id);
@@ -204,7 +145,7 @@ describe('local edge with kong/kong.yml', () => {
     const body = Buffer.alloc(100 * 1024, 0x20);
     const toAuth = await call(edge, '/auth/register', { method: 'POST', headers: { 'content-type': 'application/json' }, body });
     expect(toAuth.status).toBe(413);
-    const toUser = await call(edge, '/user/me', { method: 'PATCH', headers: { 'content-type': 'application/json' }, body });
+    const toUser = await call(edge, '/user/me', { method: 'PATCH', headers: { 'content-type': 'application/json', authorization }, body });
     expect(toUser.status).toBe(200);
   });
 
@@ -222,9 +163,10 @@ describe('local edge with kong/kong.yml', () => {
   });
 
   it('adds CORS headers to proxied answers for browser callers', async () => {
-    const response = await call(edge, '/user/me', { headers: { origin: 'http://localhost:5173' } });
+    const response = await call(edge, '/user/me', { headers: { origin: 'http://localhost:5173', authorization } });
     expect(response.headers['access-control-allow-origin']).toBe('*');
-    expect(response.headers['access-control-expose-headers']).toBe('x-correlation-id');
+    expect(response.headers['access-control-expose-headers']).toContain('x-correlation-id');
+    expect(response.headers['access-control-expose-headers']).toContain('ratelimit-remaining');
   });
 
   it('answers its own readiness path without proxying or logging it', async () => {
@@ -232,7 +174,7 @@ describe('local edge with kong/kong.yml', () => {
     expect(response.status).toBe(200);
     expect(response.json()).toEqual({ status: 'ready', service: 'edge' });
     expect(user.seen).toHaveLength(0);
-    await call(edge, '/user/me');
+    await call(edge, '/user/me', { headers: { authorization } });
     await until(() => accessLines.length > 0);
     expect(accessLines.map((line) => line.path)).toEqual(['/user/me']);
   });
@@ -244,26 +186,31 @@ describe('local edge with kong/kong.yml', () => {
     expect(accessLines[0]).toMatchObject({
       method: 'POST',
       path: '/auth/login',
-      route: 'auth',
+      route: 'auth-login',
       upstreamService: 'auth',
       target: auth.address,
       status: 200,
       correlationId: 'log-me-1',
+      consumer: null,
     });
     expect(accessLines[0]?.latencyMs).toEqual(expect.any(Number));
+    accessLines.length = 0;
+    await call(edge, '/user/me', { headers: { authorization } });
+    await until(() => accessLines.length > 0);
+    expect(accessLines[0]).toMatchObject({ route: 'user', status: 200, consumer: 'x-auth' });
   });
 });
 
 describe('local edge when an upstream fails', () => {
   it('answers 502 JSON for a service that is down and keeps serving the others', async () => {
     const user = await startStub('user');
-    const edge = await start({ upstreamOverrides: { auth: await deadAddress(), user: user.address, 'gateway-upstream': await deadAddress() } });
+    const edge = await start({ upstreamOverrides: { auth: await deadAddress(), user: await deadAddress(), 'gateway-upstream': user.address } });
     try {
       const down = await call(edge, '/auth/login', { method: 'POST', body: '{}', headers: { 'content-type': 'application/json' } });
       expect(down.status).toBe(502);
       expect(down.json()).toEqual({ error: { code: 'BAD_GATEWAY', message: 'auth is unavailable' } });
       expect(down.headers['x-correlation-id']).toEqual(expect.any(String));
-      const up = await call(edge, '/user/me');
+      const up = await call(edge, '/graphql?query=%7B__typename%7D');
       expect(up.status).toBe(200);
     } finally {
       await edge.close();
@@ -272,7 +219,7 @@ describe('local edge when an upstream fails', () => {
   });
 
   it('answers 504 JSON when the upstream does not answer within read_timeout', async () => {
-    const slow = await startStub('slow', 1_000);
+    const slow = await startStub('slow', { delayMs: 1_000 });
     const dir = await mkdtemp(path.join(tmpdir(), 'edge-'));
     const configPath = path.join(dir, 'kong.yml');
     await writeFile(
@@ -294,15 +241,15 @@ describe('local edge when an upstream fails', () => {
 
 describe('local edge lifecycle', () => {
   it('finishes a request in flight when closed, then refuses connections', async () => {
-    const slow = await startStub('user', 300);
+    const slow = await startStub('user', { delayMs: 300 });
     const edge = await start({ upstreamOverrides: { user: slow.address, auth: slow.address, 'gateway-upstream': slow.address } });
-    const inFlight = call(edge, '/user/me');
+    const inFlight = call(edge, '/graphql?query=%7B__typename%7D');
     await new Promise((resolve) => setTimeout(resolve, 50));
     const closed = edge.close();
     const response = await inFlight;
     await closed;
     expect(response.status).toBe(200);
-    await expect(request(`${edge.url}/user/me`)).rejects.toThrow();
+    await expect(request(`${edge.url}/graphql`)).rejects.toThrow();
     await slow.close();
   });
 });
@@ -325,8 +272,8 @@ describe('kong.yml the local edge does not implement', () => {
   const service = ['services:', '  - name: auth', '    url: http://auth:3000', '    routes:', '      - name: auth', '        paths: [/auth]'];
 
   it('stops the edge naming an unknown plugin and where it is', async () => {
-    await expect(startWith([...service, 'plugins:', '  - name: jwt', '    config: {}'])).rejects.toThrow(
-      /plugins\[0\]\.name: unknown plugin "jwt" \(the local edge implements correlation-id, cors, request-size-limiting\)/,
+    await expect(startWith([...service, 'plugins:', '  - name: key-auth', '    config: {}'])).rejects.toThrow(
+      /plugins\[0\]\.name: unknown plugin "key-auth" \(the local edge implements correlation-id, cors, jwt, request-size-limiting, rate-limiting, response-transformer, proxy-cache, file-log\)/,
     );
   });
 

@@ -1,15 +1,19 @@
 import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
+import type { Readable } from 'node:stream';
 import path from 'node:path';
 import replyFrom from '@fastify/reply-from';
 import { baseConfigShape, createLogger, edge, gateway, Lifecycle, loadConfig, portSetting, services, type Logger } from '@x/kit';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyReply, type FastifyRequest } from 'fastify';
 import { Agent, Pool } from 'undici';
 import { z } from 'zod';
-import { loadKongConfig } from './kong-config';
+import { isConnectFailure, isTimeout } from './health';
+import { loadKongConfig, type KongPlugin } from './kong-config';
+import type { AccessLogLine, PluginEnvironment, PluginExit, PluginInstance, ProxyContext } from './plugins/plugin';
 import { effectivePlugins, Router, type RouteMatch } from './router';
-import type { PluginExit, ProxyContext } from './plugins/plugin';
 import { buildUpstreamServices, type UpstreamService } from './upstreams';
+
+export type { AccessLogLine } from './plugins/plugin';
 
 export const defaultKongConfigPath = path.resolve(__dirname, '..', 'kong.yml');
 
@@ -30,21 +34,12 @@ export interface EdgeOptions {
    */
   upstreamOverrides?: Readonly<Record<string, string>>;
   log?: Logger;
-  /** Where access-log lines go; by default the logger at info level. */
+  /** Where file-log lines go instead of the path kong.yml names (tests). */
   accessLog?: (line: AccessLogLine) => void;
-}
-
-export interface AccessLogLine {
-  method: string;
-  path: string;
-  route: string | null;
-  /** Named apart from the logger's own `service` (edge). */
-  upstreamService: string | null;
-  target: string | null;
-  status: number;
-  latencyMs: number;
-  correlationId: string | null;
-  clientIp: string;
+  /** Prefix of every Redis key the edge writes (rate-limit counters); tests isolate themselves with it. */
+  redisKeyPrefix?: string;
+  /** The clock of windows and expiries, in ms since the epoch (tests fix it). */
+  now?: () => number;
 }
 
 export interface RunningEdge {
@@ -56,26 +51,55 @@ export interface RunningEdge {
 interface RequestState {
   context: ProxyContext;
   match: RouteMatch | undefined;
-  /** Read on arrival: the socket is gone by the time the access line is written. */
-  clientIp: string;
   target?: string;
 }
 
-// Compose service names: kong.yml addresses every process of the platform by one of these.
-const platformHosts: ReadonlySet<string> = new Set([...services.map((service) => service.name), gateway.name]);
+// Compose service names: kong.yml addresses every process of the platform, and Redis, by one of these.
+const platformHosts: ReadonlySet<string> = new Set([...services.map((service) => service.name), gateway.name, 'redis']);
 
 /** The local stand-in for Kong: the routes and plugins of kong.yml, proxied over undici with keep-alive. */
 export async function startEdge(options: EdgeOptions = {}): Promise<RunningEdge> {
   const log = options.log ?? createLogger('edge');
   const config = await loadKongConfig(options.configPath ?? defaultKongConfigPath);
-  const upstreamServices = buildUpstreamServices(config, {
+  const { services: upstreamServices, resolver, healthCheckers } = buildUpstreamServices(config, {
     platformHosts,
     platformAddress: options.upstreamHost ?? '127.0.0.1',
     overrides: options.upstreamOverrides,
+    log,
   });
-  const router = new Router(config, upstreamServices);
-  const globalPlugins = effectivePlugins(config.plugins);
-  const writeAccessLog = options.accessLog ?? ((line: AccessLogLine) => log.info(line, 'access'));
+
+  const closers: (() => Promise<void> | void)[] = [];
+  const consumersByName = new Map(config.consumers.map((consumer) => [consumer.username, consumer]));
+  const secretsByKey = new Map(config.consumers.flatMap((consumer) => consumer.jwtSecrets.map((secret) => [secret.key, { consumer, secret }] as const)));
+  const environment: PluginEnvironment = {
+    log,
+    now: options.now ?? Date.now,
+    resolveHost: (host, port) => resolver.address(host, port),
+    consumer: (nameOrId) => consumersByName.get(nameOrId),
+    jwtSecret: (key) => secretsByKey.get(key),
+    redisKeyPrefix: options.redisKeyPrefix ?? '',
+    accessLogSink: options.accessLog,
+    onClose: (close) => closers.push(close),
+  };
+  // Each plugin entry of kong.yml is one instance, shared by every route it applies to (counters, caches).
+  const instances = new Map<KongPlugin, PluginInstance>();
+  const bind = (plugin: KongPlugin): PluginInstance => {
+    let instance = instances.get(plugin);
+    if (!instance) {
+      instance = plugin.create(environment);
+      instances.set(plugin, instance);
+    }
+    return instance;
+  };
+  const router = new Router(config, upstreamServices, bind);
+  const globalPlugins = effectivePlugins(bind, config.plugins);
+  for (const checker of healthCheckers) {
+    checker.start();
+    closers.push(() => checker.stop());
+  }
+  const closePlugins = async () => {
+    for (const close of closers.reverse()) await close();
+  };
 
   const agent = upstreamAgent(upstreamServices.values());
 
@@ -100,11 +124,16 @@ export async function startEdge(options: EdgeOptions = {}): Promise<RunningEdge>
 
   app.addHook('onRequest', async (request, reply) => {
     if (request.raw.url === readinessPath) return undefined;
-    const match = closing ? undefined : router.match(request.method, requestPath(request));
+    const match = closing ? undefined : router.match(request.method, requestPath(request), request.headers);
     states.set(request, {
-      context: { request, route: match?.route ?? null, plugins: match?.route.plugins ?? globalPlugins, upstreamHeaders: {} },
+      context: {
+        request,
+        route: match?.route ?? null,
+        plugins: match?.route.plugins ?? globalPlugins,
+        upstreamHeaders: {},
+        clientIp: request.socket.remoteAddress ?? '',
+      },
       match,
-      clientIp: request.socket.remoteAddress ?? '',
     });
     if (closing) return sendError(reply, 503, 'the edge is shutting down');
     return undefined;
@@ -114,24 +143,31 @@ export async function startEdge(options: EdgeOptions = {}): Promise<RunningEdge>
     // Answers finishing during shutdown close their connection, so the server can close without waiting on keep-alive.
     if (closing) reply.header('connection', 'close');
     const state = states.get(request);
-    if (state) for (const plugin of state.context.plugins) plugin.headerFilter?.(state.context, reply);
-    return payload;
+    if (!state) return payload;
+    const { context } = state;
+    for (const plugin of context.plugins) plugin.headerFilter?.(context, reply);
+    let body: unknown = payload;
+    for (const plugin of context.plugins) if (plugin.bodyFilter) body = await plugin.bodyFilter(context, reply, body);
+    return body;
   });
 
   app.addHook('onResponse', async (request, reply) => {
     const state = states.get(request);
     if (!state) return;
-    writeAccessLog({
+    const { context } = state;
+    const line: AccessLogLine = {
       method: request.method,
       path: requestPath(request),
-      route: state.context.route?.name ?? null,
-      upstreamService: state.context.route?.service.name ?? null,
+      route: context.route?.name ?? null,
+      upstreamService: context.route?.service.name ?? null,
       target: state.target ?? null,
       status: reply.statusCode,
       latencyMs: Math.round(reply.elapsedTime * 10) / 10,
-      correlationId: state.context.correlationId ?? null,
-      clientIp: state.clientIp,
-    });
+      consumer: context.authenticated?.consumer.username ?? null,
+      correlationId: context.correlationId ?? null,
+      clientIp: context.clientIp,
+    };
+    for (const plugin of context.plugins) plugin.log?.(context, line);
   });
 
   app.setErrorHandler((error: FastifyError, request, reply) => {
@@ -160,29 +196,50 @@ export async function startEdge(options: EdgeOptions = {}): Promise<RunningEdge>
     }
 
     const service = match.route.service;
-    const target = service.nextTarget();
-    if (!target) return sendError(reply, 503, `no target of ${service.name} can take requests`);
-    state.target = target;
     const query = (request.raw.url ?? '').slice(requestPath(request).length);
-    const { bufferedBody } = context;
-    return reply.from(`http://${target}${match.upstreamPath}${query}`, {
-      timeout: service.readTimeoutMs,
-      // Kong's retries are not implemented; reply-from would otherwise retry GETs answered with 503.
-      retryDelay: () => null,
-      ...(bufferedBody ? { body: bufferedBody, contentType: request.headers['content-type'] ?? 'application/octet-stream' } : {}),
-      rewriteRequestHeaders: (_request, headers) => ({
-        ...headers,
-        ...forwardedHeaders(request),
-        ...context.upstreamHeaders,
-        host: match.route.preserveHost && request.headers.host ? request.headers.host : target,
-      }),
-      // The reply handed to onError is the handler's own, typed for any server: answer through ours.
-      onError: (_sameReply, { error }) => {
-        const status = upstreamFailureStatus(error);
-        log.warn({ reason: error.message, upstreamService: service.name, target, correlationId: context.correlationId }, 'upstream failed');
-        sendError(reply, status, status === 504 ? `${service.name} did not answer in time` : `${service.name} is unavailable`);
-      },
-    });
+    // Another target can take the request only if its body can be sent again: read it first.
+    if (service.retries > 0 && service.targets.length > 1 && !context.bufferedBody && isReadable(request.body)) {
+      context.bufferedBody = await readAll(request.body);
+    }
+    const replayable = context.bufferedBody !== undefined || request.body === undefined;
+
+    const proxyTo = (attempt: number): FastifyReply => {
+      const target = service.nextTarget();
+      if (!target) return sendError(reply, 503, `no target of ${service.name} can take requests`);
+      state.target = target;
+      const { bufferedBody } = context;
+      return reply.from(`http://${target}${match.upstreamPath}${query}`, {
+        timeout: service.readTimeoutMs,
+        // Retries are the edge's own (another target, as Kong's balancer); reply-from would retry the same one.
+        retryDelay: () => null,
+        ...(bufferedBody ? { body: bufferedBody, contentType: request.headers['content-type'] ?? 'application/octet-stream' } : {}),
+        rewriteRequestHeaders: (_request, headers) => ({
+          ...headers,
+          ...forwardedHeaders(request),
+          ...context.upstreamHeaders,
+          host: match.route.preserveHost && request.headers.host ? request.headers.host : target,
+        }),
+        onResponse: (_request, _reply, response) => {
+          service.report(target, { kind: 'http', status: response.statusCode ?? 0 });
+          reply.send(response.stream);
+        },
+        // The reply handed to onError is the handler's own, typed for any server: answer through ours.
+        onError: (_sameReply, { error }) => {
+          const cause = error.cause ?? error;
+          const timedOut = isTimeout(cause) || upstreamFailureStatus(error) === 504;
+          service.report(target, timedOut ? { kind: 'timeout' } : { kind: 'tcp' });
+          if (isConnectFailure(cause) && replayable && attempt < service.retries) {
+            log.warn({ reason: error.message, upstreamService: service.name, target, correlationId: context.correlationId }, 'upstream target unreachable: trying the next one');
+            proxyTo(attempt + 1);
+            return;
+          }
+          const status = upstreamFailureStatus(error);
+          log.warn({ reason: error.message, upstreamService: service.name, target, correlationId: context.correlationId }, 'upstream failed');
+          sendError(reply, status, status === 504 ? `${service.name} did not answer in time` : `${service.name} is unavailable`);
+        },
+      });
+    };
+    return proxyTo(0);
   });
 
   let url: string;
@@ -191,6 +248,7 @@ export async function startEdge(options: EdgeOptions = {}): Promise<RunningEdge>
   } catch (error) {
     await app.close();
     await agent.close();
+    await closePlugins();
     throw error;
   }
   return {
@@ -199,6 +257,7 @@ export async function startEdge(options: EdgeOptions = {}): Promise<RunningEdge>
       closing = true;
       await app.close();
       await agent.close();
+      await closePlugins();
     },
   };
 }
@@ -238,6 +297,7 @@ function sendError(reply: FastifyReply, status: number, message: string): Fastif
 function sendExit(reply: FastifyReply, exit: PluginExit): FastifyReply {
   reply.code(exit.status);
   for (const [name, value] of Object.entries(exit.headers ?? {})) reply.header(name, value);
+  if (exit.body) return reply.send(exit.body);
   if (!exit.error) return reply.send();
   return reply.header('content-type', 'application/json; charset=utf-8').send({ error: exit.error });
 }
@@ -254,6 +314,16 @@ function forwardedHeaders(request: FastifyRequest): Record<string, string> {
     'x-forwarded-port': String(request.socket.localPort ?? ''),
     'x-real-ip': clientIp,
   };
+}
+
+function isReadable(value: unknown): value is Readable {
+  return typeof value === 'object' && value !== null && 'pipe' in value && typeof value.pipe === 'function';
+}
+
+async function readAll(stream: Readable): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
 }
 
 /** Timeouts are 504 and an unresolvable name 503, as reply-from reports them; every other failure is 502. */
@@ -282,6 +352,8 @@ const edgeSettings = {
   EDGE_PORT: portSetting(edge.port),
   EDGE_UPSTREAM_HOST: z.string().min(1).default('127.0.0.1'),
   EDGE_CONFIG: z.string().min(1).default(defaultKongConfigPath),
+  /** Prefix of the edge's Redis keys, so platforms sharing one Redis keep their counters apart. */
+  EDGE_REDIS_KEY_PREFIX: z.string().default(''),
   /** JSON object of upstream overrides, e.g. `{"gateway":"127.0.0.1:4100"}` when ports differ from the registry's. */
   EDGE_UPSTREAMS: z
     .string()
@@ -308,6 +380,7 @@ async function main(): Promise<void> {
     port: settings.EDGE_PORT,
     upstreamHost: settings.EDGE_UPSTREAM_HOST,
     upstreamOverrides: settings.EDGE_UPSTREAMS,
+    redisKeyPrefix: settings.EDGE_REDIS_KEY_PREFIX,
     log,
   });
   lifecycle.add('edge', running.close);

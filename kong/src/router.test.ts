@@ -1,4 +1,5 @@
-import type { KongConfig } from './kong-config';
+import { parseKongConfig } from './kong-config';
+import type { PluginInstance } from './plugins/plugin';
 import { Router, upstreamPath } from './router';
 import type { UpstreamService } from './upstreams';
 
@@ -29,33 +30,36 @@ describe('Router', () => {
     basePath: '/',
     connectTimeoutMs: 1000,
     readTimeoutMs: 1000,
+    retries: 0,
     targets: [],
     nextTarget: () => undefined,
+    report: () => {},
   });
-  const route = (name: string, paths: string[], methods?: ('GET' | 'POST')[]) => ({
+  const route = (name: string, paths: string[], extra: { methods?: ('GET' | 'POST')[]; headers?: Record<string, string[]> } = {}) => ({
     name,
     paths,
-    methods,
-    strip_path: false,
-    preserve_host: false,
-    plugins: [],
+    ...extra,
   });
-  const config: KongConfig = {
+  const config = parseKongConfig({
     _format_version: '3.0',
-    upstreams: [],
-    plugins: [],
     services: [
       {
         name: 'a',
-        url: { host: 'a', port: 80, path: '/' },
-        connect_timeout: 1000,
-        read_timeout: 1000,
-        plugins: [],
-        routes: [route('short-any', ['/api']), route('long-any', ['/api/v2']), route('short-get', ['/x'], ['GET']), route('long-any-x', ['/x/y'])],
+        url: 'http://a',
+        routes: [
+          route('short-any', ['/api']),
+          route('long-any', ['/api/v2']),
+          route('short-get', ['/x'], { methods: ['GET'] }),
+          route('long-any-x', ['/x/y']),
+          route('public', ['/graphql'], { methods: ['GET', 'POST'] }),
+          route('with-token', ['/graphql'], { methods: ['GET', 'POST'], headers: { Authorization: ['~*.'] } }),
+          route('exact-header', ['/h'], { headers: { 'x-tenant': ['Blue', 'green'] } }),
+        ],
       },
     ],
-  };
-  const router = new Router(config, new Map([['a', upstream('a')]]));
+  });
+  const bind = (): PluginInstance => ({ name: 'none', priority: 0 });
+  const router = new Router(config, new Map([['a', upstream('a')]]), bind);
 
   it('matches by string prefix, as Kong does for plain paths', () => {
     expect(router.match('GET', '/apix')?.route.name).toBe('short-any');
@@ -71,5 +75,16 @@ describe('Router', () => {
     expect(router.match('GET', '/x/y/z')?.route.name).toBe('short-get');
     expect(router.match('POST', '/x/y/z')?.route.name).toBe('long-any-x');
     expect(router.match('POST', '/x/q')).toBeUndefined();
+  });
+
+  it('prefers a route with a header condition when the header matches (regex with ~*), the other otherwise', () => {
+    expect(router.match('POST', '/graphql', { authorization: 'Bearer x.y.z' })?.route.name).toBe('with-token');
+    expect(router.match('POST', '/graphql', { authorization: 'garbage' })?.route.name).toBe('with-token');
+    expect(router.match('POST', '/graphql', {})?.route.name).toBe('public');
+  });
+
+  it('compares plain header values without regard to case', () => {
+    expect(router.match('GET', '/h', { 'x-tenant': 'blue' })?.route.name).toBe('exact-header');
+    expect(router.match('GET', '/h', { 'x-tenant': 'red' })).toBeUndefined();
   });
 });

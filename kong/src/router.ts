@@ -1,3 +1,4 @@
+import type { IncomingHttpHeaders } from 'node:http';
 import type { KongConfig, KongPlugin, KongRoute } from './kong-config';
 import type { PluginInstance } from './plugins/plugin';
 import type { UpstreamService } from './upstreams';
@@ -17,15 +18,22 @@ export interface RouteMatch {
   readonly upstreamPath: string;
 }
 
+type HeaderRule = { name: string; matches: (value: string) => boolean };
+
 interface RouteEntry {
   route: CompiledRoute;
   prefix: string;
   methods: ReadonlySet<string> | undefined;
+  headers: readonly HeaderRule[];
 }
 
+/** Binds a plugin entry of kong.yml to the running edge; the same entry always yields the same instance. */
+export type PluginBinder = (plugin: KongPlugin) => PluginInstance;
+
 /**
- * Kong's router for plain (prefix) paths: a path matches by string prefix; a route that also
- * constrains methods wins over one that does not, then the longest prefix wins.
+ * Kong's router for plain (prefix) paths: a path matches by string prefix and every header rule must
+ * match; a route with more kinds of conditions (methods, headers) wins, then the one with more header
+ * rules, then the longest prefix.
  */
 export class Router {
   private readonly entries: RouteEntry[];
@@ -33,6 +41,7 @@ export class Router {
   constructor(
     config: KongConfig,
     services: ReadonlyMap<string, UpstreamService>,
+    bind: PluginBinder,
   ) {
     this.entries = config.services
       .flatMap((service) =>
@@ -44,18 +53,23 @@ export class Router {
             service: upstream,
             stripPath: route.strip_path,
             preserveHost: route.preserve_host,
-            plugins: effectivePlugins(config.plugins, service.plugins, route.plugins),
+            plugins: effectivePlugins(bind, config.plugins, service.plugins, route.plugins),
           };
-          return route.paths.map((prefix) => ({ route: compiled, prefix, methods: methodSet(route) }));
+          const headers = headerRules(route);
+          return route.paths.map((prefix) => ({ route: compiled, prefix, methods: methodSet(route), headers }));
         }),
       )
       .flat()
-      .sort((a, b) => Number(b.methods !== undefined) - Number(a.methods !== undefined) || b.prefix.length - a.prefix.length);
+      .sort(
+        (a, b) =>
+          conditionKinds(b) - conditionKinds(a) || b.headers.length - a.headers.length || b.prefix.length - a.prefix.length,
+      );
   }
 
-  match(method: string, path: string): RouteMatch | undefined {
+  match(method: string, path: string, headers: IncomingHttpHeaders = {}): RouteMatch | undefined {
     for (const entry of this.entries) {
       if (!path.startsWith(entry.prefix) || (entry.methods && !entry.methods.has(method))) continue;
+      if (!entry.headers.every((rule) => headerMatches(rule, headers[rule.name]))) continue;
       const postfix = entry.route.stripPath ? path.slice(entry.prefix.length) : '';
       return { route: entry.route, upstreamPath: upstreamPath(entry.route.service.basePath, path, postfix, entry.route.stripPath) };
     }
@@ -67,11 +81,38 @@ function methodSet(route: KongRoute): ReadonlySet<string> | undefined {
   return route.methods ? new Set(route.methods) : undefined;
 }
 
+function conditionKinds(entry: RouteEntry): number {
+  return Number(entry.methods !== undefined) + Number(entry.headers.length > 0);
+}
+
+/** Plain values compare case-insensitively; `~*regex` is a case-insensitive regex, as in Kong 3. */
+function headerRules(route: KongRoute): HeaderRule[] {
+  return Object.entries(route.headers ?? {}).map(([name, values]) => {
+    const tests = values.map((value) => {
+      if (value.startsWith('~*')) {
+        const pattern = new RegExp(value.slice(2), 'i');
+        return (candidate: string) => pattern.test(candidate);
+      }
+      const expected = value.toLowerCase();
+      return (candidate: string) => candidate.toLowerCase() === expected;
+    });
+    return { name: name.toLowerCase(), matches: (candidate: string) => tests.some((test) => test(candidate)) };
+  });
+}
+
+function headerMatches(rule: HeaderRule, value: string | string[] | undefined): boolean {
+  if (value === undefined) return false;
+  return (Array.isArray(value) ? value : [value]).some((candidate) => rule.matches(candidate));
+}
+
 /** One instance per plugin name: a route's own beats its service's, which beats the global one. */
-export function effectivePlugins(...levels: (readonly KongPlugin[])[]): PluginInstance[] {
+export function effectivePlugins(bind: PluginBinder, ...levels: (readonly KongPlugin[])[]): PluginInstance[] {
   const byName = new Map<string, KongPlugin>();
   for (const level of levels) for (const plugin of level) byName.set(plugin.name, plugin);
-  return [...byName.values()].filter((plugin) => plugin.enabled).sort((a, b) => b.priority - a.priority);
+  return [...byName.values()]
+    .filter((plugin) => plugin.enabled)
+    .map(bind)
+    .sort((a, b) => b.priority - a.priority);
 }
 
 /** Kong's join of the service path and the request path (path_handling v0, Kong 3's only one). */

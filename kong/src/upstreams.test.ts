@@ -1,33 +1,31 @@
-import type { KongConfig } from './kong-config';
+import { parseKongConfig } from './kong-config';
 import { buildUpstreamServices, type UpstreamResolution } from './upstreams';
 
-const config: KongConfig = {
+const config = parseKongConfig({
   _format_version: '3.0',
-  plugins: [],
   upstreams: [
     {
       name: 'gateway-upstream',
-      algorithm: 'round-robin',
       targets: [
         { target: 'gateway:4000', weight: 200 },
         { target: 'gateway-2:4000', weight: 100 },
         { target: 'gateway-3:4000', weight: 0 },
       ],
     },
-    { name: 'drained', algorithm: 'round-robin', targets: [{ target: 'old:1', weight: 0 }] },
+    { name: 'drained', targets: [{ target: 'old:1', weight: 0 }] },
   ],
   services: [
-    { name: 'gateway', url: { host: 'gateway-upstream', port: 4000, path: '/' }, connect_timeout: 1, read_timeout: 1, routes: [], plugins: [] },
-    { name: 'auth', url: { host: 'auth', port: 3000, path: '/' }, connect_timeout: 1, read_timeout: 1, routes: [], plugins: [] },
-    { name: 'partner', url: { host: 'partner.example.com', port: 443, path: '/api' }, connect_timeout: 1, read_timeout: 1, routes: [], plugins: [] },
-    { name: 'legacy', url: { host: 'drained', port: 80, path: '/' }, connect_timeout: 1, read_timeout: 1, routes: [], plugins: [] },
+    { name: 'gateway', url: 'http://gateway-upstream:4000' },
+    { name: 'auth', url: 'http://auth:3000' },
+    { name: 'partner', url: 'http://partner.example.com:443/api' },
+    { name: 'legacy', url: 'http://drained' },
   ],
-};
+});
 
 const bareMachine: UpstreamResolution = { platformHosts: new Set(['gateway', 'gateway-2', 'auth', 'store']), platformAddress: '127.0.0.1' };
 
 function targetsOf(resolution: UpstreamResolution, service: string, picks: number): (string | undefined)[] {
-  const upstream = buildUpstreamServices(config, resolution).get(service);
+  const upstream = buildUpstreamServices(config, resolution).services.get(service);
   return Array.from({ length: picks }, () => upstream?.nextTarget());
 }
 
@@ -52,6 +50,11 @@ describe('buildUpstreamServices', () => {
   it('replaces every target by an override naming the upstream, or a service whose name is no host', () => {
     expect(targetsOf({ ...bareMachine, overrides: { 'gateway-upstream': '127.0.0.1:5000' } }, 'gateway', 2)).toEqual(['127.0.0.1:5000', '127.0.0.1:5000']);
     expect(targetsOf({ ...bareMachine, overrides: { partner: '127.0.0.1:5001' } }, 'partner', 1)).toEqual(['127.0.0.1:5001']);
+  });
+
+  it('expands a name with several addresses (replicas) into one target each, at the target’s weight', () => {
+    const picks = targetsOf({ ...bareMachine, overrides: { gateway: '127.0.0.1:4101,127.0.0.1:4103', 'gateway-2': '127.0.0.1:4102' } }, 'gateway', 5);
+    expect(picks.sort()).toEqual(['127.0.0.1:4101', '127.0.0.1:4101', '127.0.0.1:4102', '127.0.0.1:4103', '127.0.0.1:4103']);
   });
 
   it('replaces one host wherever kong.yml uses it', () => {
