@@ -1,0 +1,30 @@
+/** The order statuses order-delivery follows, in the order the saga reaches them. */
+export const followedOrderStatuses = ['PREPARING', 'READY_FOR_PICKUP', 'CANCELLED'] as const;
+export type FollowedOrderStatus = (typeof followedOrderStatuses)[number];
+
+/**
+ * Whether an order event moves the projected status on. Retries reorder events, so a late one (an
+ * acceptance after the order was marked ready or cancelled) must not move it back; CANCELLED is final.
+ */
+export function advancesOrder(held: string | null, incoming: FollowedOrderStatus): boolean {
+  if (held === null) return true;
+  const rank = followedOrderStatuses.indexOf(held as FollowedOrderStatus);
+  return rank === -1 || followedOrderStatuses.indexOf(incoming) > rank;
+}
+
+/** Which store snapshot a projection row reflects. */
+export interface SnapshotVersion {
+  /** The store's change counter, when its event carried one. */
+  revision: number | null;
+  /** The event's time. */
+  at: Date;
+}
+
+/**
+ * Whether an incoming store snapshot replaces the one held: revisions decide when both sides have
+ * one, event times otherwise (an equal time applies, so a redelivery of the same snapshot is harmless).
+ */
+export function supersedes(incoming: SnapshotVersion, held: SnapshotVersion): boolean {
+  if (incoming.revision !== null && held.revision !== null) return incoming.revision > held.revision;
+  return incoming.at.getTime() >= held.at.getTime();
+}
