@@ -201,7 +201,7 @@ export async function startEdge(options: EdgeOptions = {}): Promise<RunningEdge>
     if (service.retries > 0 && service.targets.length > 1 && !context.bufferedBody && isReadable(request.body)) {
       context.bufferedBody = await readAll(request.body);
     }
-    const replayable = context.bufferedBody !== undefined || request.body === undefined;
+    const replayable = context.bufferedBody !== undefined || request.body === undefined || request.body === null;
 
     const proxyTo = (attempt: number): FastifyReply => {
       const target = service.nextTarget();

@@ -26,7 +26,8 @@ export class HealthChecker {
   private readonly states = new Map<string, TargetHealth>();
   private readonly active: Thresholds;
   private readonly passive: Thresholds;
-  private readonly timers = new Set<NodeJS.Timeout>();
+  private readonly timers = new Map<string, NodeJS.Timeout>();
+  private probing = false;
   private stopped = false;
 
   constructor(
@@ -68,27 +69,32 @@ export class HealthChecker {
   start(): void {
     const { healthy, unhealthy } = this.config.active;
     if (healthy.interval === 0 && unhealthy.interval === 0) return;
+    this.probing = true;
     for (const address of this.states.keys()) this.schedule(address);
   }
 
   stop(): void {
     this.stopped = true;
-    for (const timer of this.timers) clearTimeout(timer);
+    for (const timer of this.timers.values()) clearTimeout(timer);
     this.timers.clear();
   }
 
+  /** (Re)plans the next probe of a target at the pace of its current state. */
   private schedule(address: string): void {
-    if (this.stopped) return;
+    if (this.stopped || !this.probing) return;
+    clearTimeout(this.timers.get(address));
     const { healthy, unhealthy } = this.config.active;
     const seconds = this.isHealthy(address) ? healthy.interval : unhealthy.interval;
     // A state whose interval is 0 is not probed; look again at the other state's pace until it changes.
     const waitSeconds = seconds > 0 ? seconds : Math.max(healthy.interval, unhealthy.interval);
     const timer = setTimeout(() => {
-      this.timers.delete(timer);
-      void (seconds > 0 ? this.probe(address) : Promise.resolve()).finally(() => this.schedule(address));
+      this.timers.delete(address);
+      void (seconds > 0 ? this.probe(address) : Promise.resolve()).finally(() => {
+        if (!this.timers.has(address)) this.schedule(address);
+      });
     }, waitSeconds * 1000);
     timer.unref();
-    this.timers.add(timer);
+    this.timers.set(address, timer);
   }
 
   private async probe(address: string): Promise<void> {
@@ -140,6 +146,8 @@ export class HealthChecker {
 
   private transition(address: string, state: TargetHealth, healthy: boolean, check: string, outcome: HealthOutcome): void {
     Object.assign(state, fresh(healthy));
+    // A target that changed state is probed at its new pace from now on (an unhealthy one sooner).
+    this.schedule(address);
     const details = { upstream: this.upstream, target: address, check, outcome: outcome.kind === 'http' ? outcome.status : outcome.kind };
     if (healthy) this.log.info(details, 'target healthy again: back in the balancer');
     else this.log.warn(details, 'target unhealthy: taken out of the balancer');
@@ -150,15 +158,19 @@ function fresh(healthy: boolean): TargetHealth {
   return { healthy, successes: 0, httpFailures: 0, tcpFailures: 0, timeouts: 0 };
 }
 
+// Errors are told apart by their code and name, not instanceof: Node's own errors may come from another realm (jest).
+function errorCode(error: unknown): string {
+  return typeof error === 'object' && error !== null && 'code' in error ? String(error.code) : '';
+}
+
 export function isTimeout(error: unknown): boolean {
-  if (!(error instanceof Error)) return false;
-  const code = 'code' in error ? String(error.code) : '';
-  return error.name === 'TimeoutError' || code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_CONNECT_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT';
+  const code = errorCode(error);
+  const name = typeof error === 'object' && error !== null && 'name' in error ? String(error.name) : '';
+  return name === 'TimeoutError' || code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_CONNECT_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT';
 }
 
 /** A failure to reach the target at all: nothing was sent, so another target may take the request. */
 export function isConnectFailure(error: unknown): boolean {
-  if (!(error instanceof Error)) return false;
-  const code = 'code' in error ? String(error.code) : '';
+  const code = errorCode(error);
   return ['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN', 'ENOTFOUND', 'UND_ERR_CONNECT_TIMEOUT'].includes(code);
 }
