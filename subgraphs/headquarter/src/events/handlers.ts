@@ -1,0 +1,30 @@
+import type { Subscription } from '@x/kit';
+import type { AuditTrail } from '../store/audit-trail';
+import type { Transaction } from '../store/database';
+import type { KpiStore } from '../store/kpis';
+import type { Projection } from './projections';
+
+/**
+ * Headquarter's queue is bound to every event type it has a projection for, i.e. all of them. Each
+ * event runs in the consumer's SQL transaction, which also writes its inbox row.
+ *
+ * Order of writes, which keeps the Redis KPIs exact although Redis is outside that transaction:
+ *   1. inbox row, audit row and SQL read models (uncommitted);
+ *   2. the KPI effect in Redis, in one Lua script that first does SET <prefix>applied:<event id> NX;
+ *   3. the SQL commit, then the ack.
+ * A failure before 2 leaves Redis untouched and rolls SQL back: the redelivery does everything. A
+ * failure between 2 and 3 (commit refused, process killed) rolls SQL back but leaves the effect and
+ * its guard in Redis: the redelivery redoes the SQL and the guard skips the effect. After 3 the inbox
+ * refuses the event. Redis is never written after the commit: a crash between the two would lose the
+ * effect with nothing left to redo it.
+ */
+export function headquarterSubscriptions(projections: readonly Projection[], audit: AuditTrail, kpis: KpiStore): Subscription<Transaction>[] {
+  return projections.map((projection) => ({
+    definition: projection.definition,
+    handle: async function recordInTrailAndProject(event, tx: Transaction) {
+      if (!(await audit.record(tx, event, projection.actorOf(event)))) return;
+      const effect = await projection.project(event, tx);
+      if (effect) await kpis.apply(event.id, effect);
+    },
+  }));
+}
