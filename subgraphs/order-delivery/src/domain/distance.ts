@@ -4,7 +4,7 @@ export interface GeoPoint {
 }
 
 /** Mean Earth radius (IUGG), in km. */
-export const earthRadiusKm = 6371.0088;
+const earthRadiusKm = 6371.0088;
 
 const radians = (degrees: number) => (degrees * Math.PI) / 180;
 const degrees = (radians: number) => (radians * 180) / Math.PI;
@@ -17,7 +17,7 @@ export function distanceKm(a: GeoPoint, b: GeoPoint): number {
   return 2 * earthRadiusKm * Math.asin(Math.min(1, Math.sqrt(h)));
 }
 
-export interface LngRange {
+interface LngRange {
   min: number;
   max: number;
 }

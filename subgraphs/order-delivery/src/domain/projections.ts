@@ -1,5 +1,5 @@
 /** The order statuses order-delivery follows, in the order the saga reaches them. */
-export const followedOrderStatuses = ['PREPARING', 'READY_FOR_PICKUP', 'CANCELLED'] as const;
+const followedOrderStatuses = ['PREPARING', 'READY_FOR_PICKUP', 'CANCELLED'] as const;
 export type FollowedOrderStatus = (typeof followedOrderStatuses)[number];
 
 /**
@@ -13,7 +13,7 @@ export function advancesOrder(held: string | null, incoming: FollowedOrderStatus
 }
 
 /** Which store snapshot a projection row reflects. */
-export interface SnapshotVersion {
+interface SnapshotVersion {
   /** The store's change counter, when its event carried one. */
   revision: number | null;
   /** The event's time. */

@@ -24,7 +24,7 @@ export const typeDefs = loadTypeDefs(path.resolve(__dirname, '../../src/schema/s
 const idArgs = z.object({ id: z.uuid('id must be a delivery id (UUID)') });
 const listArgs = pageArgs({ max: 100 }).extend({ status: z.enum(deliveryStatuses).nullish() });
 const cursorShape = z.tuple([z.iso.datetime(), z.uuid()]);
-export const maxRadiusKm = 50;
+const maxRadiusKm = 50;
 const openArgs = z.object({
   near: z.object({ lat: z.number().min(-90).max(90), lng: z.number().min(-180).max(180) }),
   radiusKm: z.number().positive('radiusKm must be above 0').max(maxRadiusKm, `radiusKm must be at most ${maxRadiusKm}`),

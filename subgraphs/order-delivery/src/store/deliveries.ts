@@ -26,7 +26,7 @@ export type DropoffAddress = z.infer<typeof deliveryAddressSchema>;
 type Person = Extract<Actor, { kind: 'person' }>;
 
 /** Raised for an event that came before the one it needs (a store not projected yet): the consumer retries it. */
-export class EarlyEventError extends Error {
+class EarlyEventError extends Error {
   constructor(reason: string) {
     super(`event arrived early: ${reason}`);
     this.name = 'EarlyEventError';
@@ -45,7 +45,7 @@ class LostRaceError extends Error {
  * At most this many REQUESTED deliveries of a search box are ranked by distance (oldest requests
  * first), so a dense city cannot turn one search into an unbounded read.
  */
-export const openCandidateCap = 500;
+const openCandidateCap = 500;
 
 const stampColumn: Record<Trigger, Prisma.Sql> = {
   claim: Prisma.raw('claimed_at'),

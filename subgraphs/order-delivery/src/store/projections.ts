@@ -2,7 +2,7 @@ import { PermanentEventError, type StoreStatus } from '@x/kit';
 import { advancesOrder, supersedes, type FollowedOrderStatus } from '../domain/projections';
 import type { PrismaClient, Transaction } from './database';
 
-export interface StoreSnapshot {
+interface StoreSnapshot {
   storeId: string;
   ownerId: string;
   status: StoreStatus;
