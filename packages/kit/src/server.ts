@@ -1,4 +1,4 @@
-import { ApolloServer, type ApolloServerPlugin, type BaseContext } from '@apollo/server';
+import { ApolloServer, type ApolloServerPlugin, type BaseContext, type PersistedQueryOptions } from '@apollo/server';
 import type { GatewayInterface } from '@apollo/server-gateway-interface';
 import { unwrapResolverError } from '@apollo/server/errors';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
@@ -40,6 +40,10 @@ export interface ServiceServerOptions<TContext extends GraphQLContext> {
   gateway?: {
     gateway: GatewayInterface;
     plugins?: ApolloServerPlugin<GatewayContext>[];
+    /** Automatic persisted queries (their cache, e.g. in Redis); Apollo's in-memory default when absent. */
+    persistedQueries?: PersistedQueryOptions;
+    /** Applied after the kit's own formatting: the gateway masks what subgraphs let through in production. */
+    formatError?: (formatted: GraphQLFormattedError) => GraphQLFormattedError;
   };
   rest?: (app: FastifyInstance, authenticate: (request: FastifyRequest) => Promise<Principal | null>) => void;
   bodyLimitBytes?: number;
@@ -49,6 +53,8 @@ export interface ServiceServerOptions<TContext extends GraphQLContext> {
 export interface GatewayContext extends BaseContext {
   correlationId: string;
   forwardedHeaders: Record<string, string>;
+  /** The caller's address (X-Forwarded-For from a local edge): whom anonymous requests are counted against. */
+  clientIp: string;
 }
 
 const forwardedHeaderNames = ['authorization', 'x-correlation-id', 'traceparent', 'tracestate'] as const;
@@ -140,18 +146,22 @@ export async function startServiceServer<TContext extends GraphQLContext>(
   const landingPage = options.production ? [ApolloServerPluginLandingPageDisabled()] : [];
 
   if (options.gateway) {
+    const { gateway, plugins, persistedQueries, formatError: formatGatewayError } = options.gateway;
     const apollo = new ApolloServer<GatewayContext>({
-      gateway: options.gateway.gateway,
+      gateway,
       introspection: !options.production,
       includeStacktraceInErrorResponses: false,
-      plugins: [fastifyApolloDrainPlugin(app), ...landingPage, ...(options.gateway.plugins ?? [])],
-      formatError,
+      plugins: [fastifyApolloDrainPlugin(app), ...landingPage, ...(plugins ?? [])],
+      ...(persistedQueries ? { persistedQueries } : {}),
+      formatError: formatGatewayError ? (formatted, error) => formatGatewayError(formatError(formatted, error)) : formatError,
     });
     await apollo.start();
     await app.register(fastifyApollo(apollo), {
       path: '/graphql',
-      context: async (request) => ({ correlationId: request.id, forwardedHeaders: forwardedHeaders(request) }),
+      context: async (request) => ({ correlationId: request.id, forwardedHeaders: forwardedHeaders(request), clientIp: request.ip }),
     });
+    // Apollo Sandbox (the landing page at /graphql) is where a browser at the gateway's root belongs.
+    if (!options.production) app.get('/', async (_request, reply) => reply.redirect('/graphql'));
   }
 
   if (options.subgraph) {
