@@ -1,5 +1,5 @@
 import { mariadbAdapter, runService, serve, service, startEventing } from '@x/kit';
-import { headquarterConfig } from './config';
+import { headquarterConfig, kpiPrefix } from './config';
 import { headquarterSubscriptions } from './events/handlers';
 import { headquarterProjections } from './events/projections';
 import { headquarterContext } from './schema/context';
@@ -19,7 +19,7 @@ void runService(service('headquarter'), headquarterConfig, async (runtime) => {
 
   const audit = new AuditTrail(db);
   const stores = new StoreStates(db);
-  const kpis = new KpiStore(redis, { prefix: config.HQ_REDIS_PREFIX, guardTtlSeconds: config.HQ_APPLIED_GUARD_TTL_SECONDS });
+  const kpis = new KpiStore(redis, { prefix: kpiPrefix(config), guardTtlSeconds: config.HQ_APPLIED_GUARD_TTL_SECONDS });
   const { broker, consume } = await startEventing(runtime, { db, transaction: (work) => db.$transaction(work) });
   await consume(headquarterSubscriptions(headquarterProjections(stores), audit, kpis));
 

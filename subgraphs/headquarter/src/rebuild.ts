@@ -1,5 +1,5 @@
 import { ConfigError, createLogger, loadConfig, mariadbAdapter, StartupError } from '@x/kit';
-import { headquarterConfig } from './config';
+import { headquarterConfig, kpiPrefix } from './config';
 import { headquarterProjections } from './events/projections';
 import { rebuildReadModels } from './events/rebuild';
 import { AuditTrail } from './store/audit-trail';
@@ -31,7 +31,7 @@ async function main(): Promise<number> {
       db,
       audit: new AuditTrail(db),
       stores,
-      kpis: new KpiStore(redis, { prefix: config.HQ_REDIS_PREFIX, guardTtlSeconds: config.HQ_APPLIED_GUARD_TTL_SECONDS }),
+      kpis: new KpiStore(redis, { prefix: kpiPrefix(config), guardTtlSeconds: config.HQ_APPLIED_GUARD_TTL_SECONDS }),
       projections: headquarterProjections(stores),
       log,
     });

@@ -211,7 +211,7 @@ export class KpiStore {
     let deleted = 0;
     let cursor = '0';
     do {
-      const [next, keys] = await this.redis.scan(cursor, 'MATCH', `${this.prefix}*`, 'COUNT', 1000);
+      const [next, keys] = await this.redis.scan(cursor, 'MATCH', `${this.prefix.replace(/[*?[\]\\]/g, '\\$&')}*`, 'COUNT', 1000);
       if (keys.length > 0) deleted += await this.redis.unlink(...keys);
       cursor = next;
     } while (cursor !== '0');
