@@ -1,4 +1,5 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { promisify } from 'node:util';
 import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
 import path from 'node:path';
 import { applyMigrations, defaultMongoUrl, edge, gateway, liveServices, mysqlUrl, parseMysqlUrl, provisionDatabase, type ServiceDefinition } from '@x/kit';
@@ -20,10 +21,15 @@ export interface PlatformOptions extends InfraUrls {
   readyTimeoutMs?: number;
   /** Processes run under `node --watch`: they restart when their compiled code changes. */
   watch?: readonly string[];
+  /**
+   * Gateway processes behind the edge's gateway-upstream (default 1). The first listens on the gateway's
+   * port, the others on `ports['gateway-2']`, … or the next ports up.
+   */
+  gatewayReplicas?: number;
 }
 
 export interface RunningPlatform {
-  urls: { edge: string; gateway: string; services: Record<string, string> };
+  urls: { edge: string; gateway: string; gatewayReplicas: string[]; services: Record<string, string> };
   hqAdmin: { email: string; password: string };
   logDir: string;
   /** Stops every process, edge first and services last, and waits for them to exit. */
@@ -80,7 +86,14 @@ export async function startPlatform(options: PlatformOptions): Promise<RunningPl
   // Skipped services keep their port, so the gateway's fetches to them fail at once instead of reaching another platform.
   const servicePorts = Object.fromEntries(live.map((s) => [s.name, portOf(s.name, s.port)]));
   const gatewayPort = portOf(gateway.name, gateway.port);
+  const replicas = Math.max(1, options.gatewayReplicas ?? 1);
+  const gatewayNames = Array.from({ length: replicas }, (_, index) => (index === 0 ? gateway.name : `${gateway.name}-${index + 1}`));
+  const gatewayPorts = gatewayNames.map((name, index) => portOf(name, gatewayPort + index));
   const edgePort = portOf(edge.name, edge.port);
+  // The edge reads kong.yml with auth's public keys filled in, rendered once auth answers (as compose's kong-config step).
+  const renderedKongConfig = path.join(options.stateDir, 'kong.yml');
+  // Redis keys of this platform's edge and gateways start with the database prefix (tests share one Redis).
+  const redisKeyPrefix = prefix;
 
   const specs: ProcessSpec[] = [
     ...services.map((service: ServiceDefinition) => ({
@@ -95,16 +108,17 @@ export async function startPlatform(options: PlatformOptions): Promise<RunningPl
         ...(service.name === 'auth' ? { HQ_ADMIN_EMAIL: secrets.hqAdmin.email, HQ_ADMIN_PASSWORD: secrets.hqAdmin.password } : {}),
       },
     })),
-    {
-      name: gateway.name,
+    ...gatewayNames.map((name, index) => ({
+      name,
       script: path.join(repoRoot, 'supergraph', 'dist', 'gateway.js'),
-      port: gatewayPort,
+      port: gatewayPorts[index]!,
       env: {
         ...common,
-        PORT: String(gatewayPort),
+        PORT: String(gatewayPorts[index]),
+        GATEWAY_REDIS_KEY_PREFIX: `${redisKeyPrefix}x:gateway:`,
         ...Object.fromEntries(live.map((s) => [`SUBGRAPH_URL_${s.name.toUpperCase().replace(/-/g, '_')}`, `http://127.0.0.1:${servicePorts[s.name]}/graphql`])),
       },
-    },
+    })),
     {
       name: edge.name,
       script: path.join(repoRoot, 'kong', 'dist', 'edge.js'),
@@ -112,8 +126,14 @@ export async function startPlatform(options: PlatformOptions): Promise<RunningPl
       env: {
         ...common,
         EDGE_PORT: String(edgePort),
+        EDGE_CONFIG: renderedKongConfig,
+        EDGE_REDIS_KEY_PREFIX: redisKeyPrefix,
+        // kong.yml names Redis's password as {vault://env/x-edge-redis-password}.
+        X_EDGE_REDIS_PASSWORD: decodeURIComponent(new URL(options.redisUrl).password),
         EDGE_UPSTREAMS: JSON.stringify({
-          gateway: `127.0.0.1:${gatewayPort}`,
+          // One name, several addresses: the edge balances over the replicas as Kong over a DNS name's records.
+          gateway: gatewayPorts.map((port) => `127.0.0.1:${port}`).join(','),
+          redis: redisAddress(options.redisUrl),
           ...Object.fromEntries(live.map((s) => [s.name, `127.0.0.1:${servicePorts[s.name]}`])),
         }),
       },
@@ -147,8 +167,13 @@ export async function startPlatform(options: PlatformOptions): Promise<RunningPl
   };
 
   try {
-    // Services first (auth publishes the JWKS the others verify against), then the gateway, then the edge.
-    for (const group of [specs.slice(0, services.length), specs.slice(services.length, services.length + 1), specs.slice(services.length + 1)]) {
+    // Services first (auth publishes the JWKS the others verify against), then the gateways, then the edge.
+    const groups = [specs.slice(0, services.length), specs.slice(services.length, services.length + replicas), specs.slice(services.length + replicas)];
+    for (const group of groups) {
+      if (group === groups[2]) {
+        await renderKongConfig(`${common.AUTH_JWKS_URL}`, renderedKongConfig);
+        report(`edge: kong.yml rendered with auth's public keys (${path.relative(repoRoot, renderedKongConfig)})`);
+      }
       for (const spec of group) {
         const log = createWriteStream(path.join(logDir, `${spec.name}.log`), { flags: 'a' });
         const watchFlags = options.watch?.includes(spec.name) ? ['--watch', '--watch-preserve-output'] : [];
@@ -175,6 +200,7 @@ export async function startPlatform(options: PlatformOptions): Promise<RunningPl
     urls: {
       edge: `http://127.0.0.1:${edgePort}`,
       gateway: `http://127.0.0.1:${gatewayPort}`,
+      gatewayReplicas: gatewayPorts.map((port) => `http://127.0.0.1:${port}`),
       services: Object.fromEntries(services.map((s) => [s.name, `http://127.0.0.1:${servicePorts[s.name]}`])),
     },
     hqAdmin: secrets.hqAdmin,
@@ -182,6 +208,23 @@ export async function startPlatform(options: PlatformOptions): Promise<RunningPl
     stop,
     exited,
   };
+}
+
+/** kong/dist/render-config.js, the same one-shot step compose runs before Kong starts. */
+async function renderKongConfig(jwksUrl: string, output: string): Promise<void> {
+  try {
+    await promisify(execFile)(process.execPath, [path.join(repoRoot, 'kong', 'dist', 'render-config.js'), '--jwks-url', jwksUrl, '--out', output, '--wait-seconds', '30'], {
+      cwd: repoRoot,
+    });
+  } catch (error) {
+    const stderr = typeof error === 'object' && error !== null && 'stderr' in error ? String(error.stderr).trim() : String(error);
+    throw new Error(`could not render kong.yml for the edge: ${stderr}`);
+  }
+}
+
+function redisAddress(url: string): string {
+  const parsed = new URL(url);
+  return `${parsed.hostname}:${parsed.port || '6379'}`;
 }
 
 async function waitUntilReady(

@@ -59,7 +59,8 @@ export function consumerIdentifier(verifyToken: TokenVerifier): (context: Gatewa
     } catch {
       token = undefined;
     }
-    if (!token) return `ip:${context.clientIp}`;
+    const byAddress = `ip:${context.clientIp ?? 'unknown'}`;
+    if (!token) return byAddress;
     const now = Date.now();
     const cached = verdicts.get(token);
     if (cached && cached.untilMs > now) return cached.consumer;
@@ -71,7 +72,7 @@ export function consumerIdentifier(verifyToken: TokenVerifier): (context: Gatewa
       verdicts.set(token, { consumer, untilMs: Math.min(now + 60_000, exp ?? now) });
       return consumer;
     } catch {
-      return `ip:${context.clientIp}`;
+      return byAddress;
     }
   };
 }

@@ -29,13 +29,15 @@ export interface TestPlatform extends RunningPlatform {
  * The real platform as separate processes, on free ports, with its own databases, DB users and
  * exchange, so it never touches a platform a developer has running. Built code (dist) is what runs.
  */
-export async function startTestPlatform(): Promise<TestPlatform> {
+export async function startTestPlatform(options: { gatewayReplicas?: number } = {}): Promise<TestPlatform> {
   const id = randomBytes(3).toString('hex');
   const prefix = `t_sys_${id}_`;
   const exchange = `x.events.sys-${id}`;
   const stateDir = mkdtempSync(path.join(os.tmpdir(), 'x-system-'));
   const ports: Record<string, number> = {};
-  for (const name of [...liveServices().map((s) => s.name), gateway.name, edge.name]) ports[name] = await freePort();
+  const replicas = options.gatewayReplicas ?? 1;
+  const gatewayNames = Array.from({ length: replicas }, (_, index) => (index === 0 ? gateway.name : `${gateway.name}-${index + 1}`));
+  for (const name of [...liveServices().map((s) => s.name), ...gatewayNames, edge.name]) ports[name] = await freePort();
 
   const platform = await startPlatform({
     stateDir,
@@ -46,6 +48,7 @@ export async function startTestPlatform(): Promise<TestPlatform> {
     databasePrefix: prefix,
     eventsExchange: exchange,
     nodeEnv: 'test',
+    gatewayReplicas: replicas,
   });
 
   return {

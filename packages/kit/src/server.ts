@@ -54,7 +54,7 @@ export interface GatewayContext extends BaseContext {
   correlationId: string;
   forwardedHeaders: Record<string, string>;
   /** The caller's address (X-Forwarded-For from a local edge): whom anonymous requests are counted against. */
-  clientIp: string;
+  clientIp?: string;
 }
 
 const forwardedHeaderNames = ['authorization', 'x-correlation-id', 'traceparent', 'tracestate'] as const;
