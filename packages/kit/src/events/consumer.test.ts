@@ -122,6 +122,26 @@ describe('idempotent consumer', () => {
     expect(failuresLeft.get(event.id)).toBe(-1);
   });
 
+  it('keeps retrying past the last retry queue while a dependency is unavailable, and applies the event once it is back', async () => {
+    const failuresLeft = new Map<string, number>();
+    const queue = await consume('outage', [
+      createProfileThen((event) => {
+        const left = failuresLeft.get(event.id) ?? 0;
+        failuresLeft.set(event.id, left - 1);
+        if (left > 0) throw Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:3306'), { code: 'ECONNREFUSED' });
+      }),
+    ]);
+    const event = registration();
+    failuresLeft.set(event.id, 5);
+
+    await broker.publish(event);
+
+    await eventually(async () => expect(await inboxRows(event.id)).toBe(1));
+    expect(await effects(event.id)).toBe(1);
+    expect(await handled(queue, 'retried')).toBe(5);
+    expect(await probe.messageCount(deadLetterQueueName(queue))).toBe(0);
+  });
+
   it('dead-letters an event that still fails after the last retry, leaving no partial effect', async () => {
     const queue = await consume('broken', [
       createProfileThen(() => {

@@ -8,6 +8,7 @@ import type { Logger } from '../logger';
 import type { Metrics } from '../metrics';
 import { assertEventsExchange, errorMessage, type Broker } from './broker';
 import { closeTimeoutMs, openChannel, settlesWithin } from './channels';
+import { isDependencyUnavailable } from './dependency-failures';
 import { envelopeSchema, traceparentPattern, type EventData, type EventDefinition, type EventEnvelope } from './envelope';
 import { sqlInbox, type Inbox, type InboxOutcome } from './inbox';
 import type { OutboxRelay } from './outbox';
@@ -49,7 +50,10 @@ interface CommonConsumerOptions<Tx> {
   metrics?: Metrics;
   /** Messages in flight at once (default 20). */
   prefetch?: number;
-  /** One retry queue per delay; after the last one a failing event is dead-lettered (default 1 s, 5 s, 30 s). */
+  /**
+   * One retry queue per delay; after the last one a failing event is dead-lettered (default 1 s, 5 s,
+   * 30 s), unless a dependency is unavailable: that keeps retrying at the last delay.
+   */
   retryDelaysMs?: number[];
   /** Woken after each handled event, so events its handler enqueued go out without waiting for a poll. */
   relay?: Pick<OutboxRelay, 'wake'>;
@@ -190,7 +194,8 @@ export async function startConsumer<Tx>(options: ConsumerOptions<Tx & SqlExecuto
         await deadLetter(message, reason, attempt);
         return { outcome: 'dead-lettered', reason };
       }
-      const delayMs = retryDelaysMs[attempt];
+      // A dependency that is down is retried at the longest delay for as long as it stays down.
+      const delayMs = retryDelaysMs[attempt] ?? (isDependencyUnavailable(error) ? retryDelaysMs.at(-1) : undefined);
       if (delayMs === undefined) {
         const reason = `still failing after ${attempt + 1} attempts: ${errorMessage(error)}`;
         await deadLetter(message, reason, attempt);
@@ -200,7 +205,7 @@ export async function startConsumer<Tx>(options: ConsumerOptions<Tx & SqlExecuto
         retryQueueName(queue, delayMs),
         message.content,
         republishOptions(message, {
-          [failureHeaders.attempt]: attempt + 1,
+          [failureHeaders.attempt]: Math.min(attempt + 1, retryDelaysMs.length),
           [failureHeaders.lastError]: errorMessage(error).slice(0, headerValueLength),
         }),
       );
