@@ -11,6 +11,8 @@ const read = (file: string) => readFileSync(path.join(root, file), 'utf8');
 
 interface ComposeService {
   image?: string;
+  user?: string;
+  deploy?: { replicas?: number };
   build?: { context: string; dockerfile: string };
   profiles?: string[];
   environment?: Record<string, string>;
@@ -60,7 +62,7 @@ function environmentOf(name: string): Record<string, string> {
 
 describe('docker-compose.yml against the service registry', () => {
   it('lists every service of the registry, the gateway, Kong and the four backing stores', () => {
-    const expected = [...registry.map((s) => s.name), gateway.name, 'kong', 'mysql', 'mongodb', 'redis', 'rabbitmq'];
+    const expected = [...registry.map((s) => s.name), gateway.name, 'kong', 'kong-config', 'mysql', 'mongodb', 'redis', 'rabbitmq'];
     expect(Object.keys(compose.services).sort()).toEqual(expected.sort());
   });
 
@@ -93,13 +95,42 @@ describe('docker-compose.yml against the service registry', () => {
     expect(composeService(name).depends_on).toEqual(expected);
   });
 
-  it('waits on healthchecks only: every service something depends on has one', () => {
+  it('waits on healthchecks only (or the one-shot kong-config step finishing): every service something depends on has one', () => {
     for (const [name, entry] of Object.entries(compose.services)) {
       for (const [dependency, { condition }] of Object.entries(entry.depends_on ?? {})) {
+        if (dependency === 'kong-config') {
+          expect([name, condition]).toEqual(['kong', 'service_completed_successfully']);
+          continue;
+        }
         expect([name, dependency, condition]).toEqual([name, dependency, 'service_healthy']);
         expect(composeService(dependency).healthcheck?.test.length).toBeGreaterThan(0);
       }
     }
+  });
+
+  it('renders auth’s JWKS into kong.yml in a one-shot step once auth is healthy, into a volume only Kong reads', () => {
+    const step = composeService('kong-config');
+    expect(step.image).toBe('x-platform:local');
+    expect(step.command).toEqual([
+      'node',
+      'kong/dist/render-config.js',
+      '--jwks-url',
+      `http://auth:${service('auth').port}/auth/.well-known/jwks.json`,
+      '--template',
+      '/kong/kong.yml',
+      '--out',
+      '/kong-config/kong.yml',
+    ]);
+    expect(step.volumes).toEqual(['./kong/kong.yml:/kong/kong.yml:ro', 'kong-config:/kong-config']);
+    expect(step.depends_on).toEqual({ auth: { condition: 'service_healthy' } });
+    expect(composeService('kong').volumes).toEqual(['kong-config:/kong-config:ro']);
+  });
+
+  it('runs two gateway replicas behind one name, each with a loopback port for Apollo Sandbox', () => {
+    const entry = composeService(gateway.name);
+    expect(entry.deploy?.replicas).toBe(2);
+    expect(entry.ports).toEqual([`127.0.0.1:${gateway.port}-${gateway.port + 1}:${gateway.port}`]);
+    expect(entry.environment?.REDIS_URL).toMatch(new RegExp(`^redis://:${secretInside('REDIS_PASSWORD')}@redis:6379$`));
   });
 
   it('runs the gateway on its port with every subgraph URL, after the live services', () => {
@@ -115,8 +146,10 @@ describe('docker-compose.yml against the service registry', () => {
   it('runs Kong 3 DB-less with kong/kong.yml: proxy on host port 9090, admin 8001, manager 8002', () => {
     const entry = composeService('kong');
     expect(entry.image).toMatch(/^kong:3\.\d+/);
-    expect(entry.environment).toMatchObject({ KONG_DATABASE: 'off', KONG_DECLARATIVE_CONFIG: '/kong/kong.yml' });
-    expect(entry.volumes).toContain('./kong/kong.yml:/kong/kong.yml:ro');
+    expect(entry.environment).toMatchObject({ KONG_DATABASE: 'off', KONG_DECLARATIVE_CONFIG: '/kong-config/kong.yml', KONG_HEADERS: 'off' });
+    // kong.yml's rate-limiting finds Redis's password through Kong's env vault.
+    expect(entry.environment?.X_EDGE_REDIS_PASSWORD).toMatch(secret('REDIS_PASSWORD'));
+    expect(entry.depends_on).toMatchObject({ 'kong-config': { condition: 'service_completed_successfully' }, redis: { condition: 'service_healthy' } });
     expect(entry.ports).toEqual([`${edge.port}:8000`, '127.0.0.1:8001:8001', '127.0.0.1:8002:8002']);
     expect(entry.healthcheck?.test).toEqual(['CMD', 'kong', 'health']);
     for (const name of [gateway.name, ...liveServices().map((s) => s.name)]) expect(entry.depends_on?.[name]).toEqual({ condition: 'service_healthy' });
@@ -179,6 +212,53 @@ describe('kong/kong.yml against the service registry', () => {
       ...kong.upstreams.flatMap((upstream) => upstream.targets.map((target) => target.target.split(':')[0] ?? '')),
     ];
     for (const host of hosts) expect(Object.keys(compose.services)).toContain(host);
+  });
+
+  interface PluginEntry {
+    name: string;
+    config?: Record<string, unknown> & { redis?: { host: string; password?: string }; request_method?: string[] };
+  }
+  const raw = parse(read('kong/kong.yml')) as {
+    consumers: { username: string; jwt_secrets: unknown[] }[];
+    upstreams: { healthchecks?: { active?: unknown; passive?: unknown } }[];
+    plugins: PluginEntry[];
+    services: { name: string; plugins?: PluginEntry[]; routes: { name: string; headers?: Record<string, string[]>; plugins?: PluginEntry[] }[] }[];
+  };
+  const allPlugins = [...raw.plugins, ...raw.services.flatMap((entry) => [...(entry.plugins ?? []), ...entry.routes.flatMap((route) => route.plugins ?? [])])];
+
+  it('uses open-source Kong plugins only', () => {
+    const openSource = new Set(['correlation-id', 'cors', 'jwt', 'request-size-limiting', 'rate-limiting', 'response-transformer', 'proxy-cache', 'file-log']);
+    expect(allPlugins.map((plugin) => plugin.name).filter((name) => !openSource.has(name))).toEqual([]);
+  });
+
+  it('leaves the x-auth consumer’s jwt_secrets to the render step (no key committed)', () => {
+    expect(raw.consumers).toEqual([expect.objectContaining({ username: 'x-auth', jwt_secrets: [] })]);
+  });
+
+  it('checks tokens on the GraphQL route for requests with Authorization and on /user, never on anonymous GraphQL', () => {
+    const routes = new Map(raw.services.flatMap((entry) => entry.routes.map((route) => [route.name, route] as const)));
+    const names = (route: string) => (routes.get(route)?.plugins ?? []).map((plugin) => plugin.name);
+    expect(routes.get('graphql-authenticated')?.headers).toEqual({ authorization: ['~*.'] });
+    expect(names('graphql-authenticated')).toContain('jwt');
+    expect(names('user')).toContain('jwt');
+    expect(names('graphql')).not.toContain('jwt');
+    expect(names('graphql')).toContain('proxy-cache');
+    expect(names('graphql-authenticated')).not.toContain('proxy-cache');
+  });
+
+  it('caches GET only, and keeps rate-limit counters in the compose Redis with the password from Kong’s env vault', () => {
+    for (const plugin of allPlugins.filter((entry) => entry.name === 'proxy-cache')) expect(plugin.config?.request_method).toEqual(['GET', 'HEAD']);
+    const limits = allPlugins.filter((entry) => entry.name === 'rate-limiting');
+    expect(limits.length).toBeGreaterThan(0);
+    for (const plugin of limits) {
+      expect(plugin.config).toMatchObject({ policy: 'redis', redis: { host: 'redis', password: '{vault://env/x-edge-redis-password}' } });
+      expect(Object.keys(compose.services)).toContain(plugin.config?.redis?.host);
+    }
+    expect(composeService('kong').environment).toHaveProperty('X_EDGE_REDIS_PASSWORD');
+  });
+
+  it('checks the gateway replicas’ health actively and passively', () => {
+    expect(raw.upstreams[0]?.healthchecks).toMatchObject({ active: { http_path: '/health' }, passive: { unhealthy: { tcp_failures: 1 } } });
   });
 
   it('is accepted by the local edge (no field or plugin it does not implement)', async () => {
