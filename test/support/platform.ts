@@ -22,6 +22,11 @@ export async function freePort(): Promise<number> {
 }
 
 export interface TestPlatform extends RunningPlatform {
+  /** Holds secrets.json (each service's DB password) and the logs. */
+  stateDir: string;
+  /** Prefix of this platform's database names, DB users and Redis keys. */
+  databasePrefix: string;
+  exchange: string;
   teardown(): Promise<void>;
 }
 
@@ -29,7 +34,7 @@ export interface TestPlatform extends RunningPlatform {
  * The real platform as separate processes, on free ports, with its own databases, DB users and
  * exchange, so it never touches a platform a developer has running. Built code (dist) is what runs.
  */
-export async function startTestPlatform(options: { gatewayReplicas?: number } = {}): Promise<TestPlatform> {
+export async function startTestPlatform(options: { gatewayReplicas?: number; nodeEnv?: 'test' | 'production' } = {}): Promise<TestPlatform> {
   const id = randomBytes(3).toString('hex');
   const prefix = `t_sys_${id}_`;
   const exchange = `x.events.sys-${id}`;
@@ -47,12 +52,15 @@ export async function startTestPlatform(options: { gatewayReplicas?: number } = 
     ports,
     databasePrefix: prefix,
     eventsExchange: exchange,
-    nodeEnv: 'test',
+    nodeEnv: options.nodeEnv ?? 'test',
     gatewayReplicas: replicas,
   });
 
   return {
     ...platform,
+    stateDir,
+    databasePrefix: prefix,
+    exchange,
     teardown: async () => {
       await platform.stop();
       await dropDatabasesAndUsers(prefix);
