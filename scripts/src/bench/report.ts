@@ -1,0 +1,91 @@
+import type { BenchResults, Run } from './main';
+
+const fmt = (value: number | undefined, digits = 0) => (value === undefined || !Number.isFinite(value) ? '–' : value.toFixed(digits));
+const ratio = (a: number | undefined, b: number | undefined) => (a && b ? `${(a / b).toFixed(2)}×` : '–');
+
+function runTable(runs: Run[], base: number | undefined, baseName: string): string[] {
+  const lines = [`| Path | req/s | p50 ms | p99 ms | non-2xx / errors | req/s vs ${baseName} |`, '|---|---:|---:|---:|---:|---:|'];
+  for (const run of runs) lines.push(`| ${run.name}${run.note ? ` (${run.note})` : ''} | ${fmt(run.requestsPerSecond)} | ${fmt(run.p50Ms)} | ${fmt(run.p99Ms)} | ${run.non2xx} / ${run.errors} | ${ratio(run.requestsPerSecond, base)} |`);
+  return lines;
+}
+
+/** bench/RESULTS.md: the tables and a short reading, all from one run. */
+export function writeReport(results: BenchResults): string {
+  const find = (runs: Run[], name: string) => runs.find((run) => run.name === name);
+  const gw = find(results.gateway.runs, 'X gateway');
+  const edgeGw = find(results.gateway.runs, 'X edge + gateway');
+  const twoGw = find(results.gateway.runs, 'X edge + 2 gateway replicas');
+  const hive = find(results.gateway.runs, 'Hive Gateway');
+  const hiveRust = find(results.gateway.runs, 'Hive Gateway + Rust planner (router-runtime)');
+  const floor = results.gateway.subgraphFloor;
+  const upstream = find(results.edge.runs, 'upstream alone (node:http)');
+  const nginx = find(results.edge.runs, 'nginx (keep-alive proxy, 1 worker)');
+  const xEdge = find(results.edge.runs, 'X edge (JWT + rate limiting)');
+  const out: string[] = [];
+  out.push('# X benchmarks', '');
+  out.push(
+    `One run of \`npm run bench\` (${results.startedAt} → ${results.finishedAt ?? '?'}), ${results.machine.cpus} cores (${results.machine.model}), Node ${results.machine.node}, load average at start ${results.machine.loadAverageAtStart.join(' / ')}. ` +
+      `autocannon, ${results.settings.connections} connections, ${results.settings.seconds} s per row after a 1 s warm-up; services in NODE_ENV=${results.settings.nodeEnv}. ` +
+      'The machine is shared with other engineers running tests, so absolute figures move by tens of percent between runs: **read the ratios**, each taken against a baseline measured in this same run. Raw figures: [results.json](results.json).',
+    '',
+  );
+
+  out.push('## 1. Gateway overhead: a store with its categories and 20 picks (store, store-categories, picks)', '');
+  out.push(...runTable(results.gateway.runs, gw?.requestsPerSecond, 'X gateway'));
+  if (floor) out.push(`| **floor**: the plan's three subgraph calls (capacity 1/Σ(1/req/s); latency store + max(categories, picks)) | ${fmt(floor.requestsPerSecond)} | ${fmt(floor.p50Ms)} | ${fmt(floor.p99Ms)} | | ${ratio(floor.requestsPerSecond, gw?.requestsPerSecond)} |`);
+  for (const skipped of results.gateway.skipped) out.push('', `Not measured: ${skipped}`);
+  out.push('');
+
+  out.push('## 2. Edge cost: a small authenticated POST to a tiny node:http upstream', '');
+  out.push(...runTable(results.edge.runs, nginx?.requestsPerSecond, 'nginx'));
+  for (const skipped of results.edge.skipped) out.push('', `Not measured: ${skipped}`);
+  out.push('');
+
+  if (results.events) {
+    const { floor: ev, saga } = results.events;
+    out.push('## 3. Event latency: one saga step (order placed → picks reserves → order confirmed)', '');
+    out.push('| What | p50 ms | p99 ms | samples | p50 vs floor | p99 vs floor |', '|---|---:|---:|---:|---:|---:|');
+    out.push(`| amqplib publish → consume (confirm channel, persistent, noDelay) | ${fmt(ev.amqpRoundTrip.p50Ms, 2)} | ${fmt(ev.amqpRoundTrip.p99Ms, 2)} | ${ev.amqpRoundTrip.samples} | | |`);
+    out.push(`| MariaDB single-row INSERT + COMMIT | ${fmt(ev.mysqlCommit.p50Ms, 2)} | ${fmt(ev.mysqlCommit.p99Ms, 2)} | ${ev.mysqlCommit.samples} | | |`);
+    out.push(`| **floor**: 2 round trips + 3 commits (drawn from the samples above) | ${fmt(ev.sagaStepFloor.p50Ms, 2)} | ${fmt(ev.sagaStepFloor.p99Ms, 2)} | | 1× | 1× |`);
+    for (const step of saga) {
+      out.push(
+        `| saga step at ${step.ratePerSecond} orders/s: placed seen on the exchange → confirmed seen (${step.ordersConfirmed}/${step.ordersPlaced} confirmed, ${step.ordersRejected} rejected, ${step.placeOrderErrors} placeOrder errors) | ${fmt(step.placedToConfirmed.p50Ms, 1)} | ${fmt(step.placedToConfirmed.p99Ms, 1)} | ${step.placedToConfirmed.samples} | ${ratio(step.placedToConfirmed.p50Ms, ev.sagaStepFloor.p50Ms)} | ${ratio(step.placedToConfirmed.p99Ms, ev.sagaStepFloor.p99Ms)} |`,
+      );
+      out.push(`| … the same from the placeOrder request to the gateway | ${fmt(step.mutationToConfirmed.p50Ms, 1)} | ${fmt(step.mutationToConfirmed.p99Ms, 1)} | ${step.mutationToConfirmed.samples} | ${ratio(step.mutationToConfirmed.p50Ms, ev.sagaStepFloor.p50Ms)} | ${ratio(step.mutationToConfirmed.p99Ms, ev.sagaStepFloor.p99Ms)} |`);
+    }
+    out.push('');
+  }
+
+  if (results.footprint) {
+    const fp = results.footprint;
+    out.push('## 4. Footprint', '');
+    out.push(`- Start to ready (provision databases, apply migrations, start ${fp.processes.length} processes and wait for each /ready, build not included): **${fmt(fp.startToReadyMs / 1000, 1)} s** (with a second gateway replica started too).`);
+    out.push(`- Resident memory of the platform (sum of RSS of its ${fp.processes.length} node processes after seeding, one gateway): **${fmt(fp.rssMiB)} MiB**, ${fmt(fp.rssMiB / Math.max(1, fp.processes.length))} MiB per process on average. MariaDB, Redis and RabbitMQ are not counted.`, '');
+  }
+
+  if (results.profile) {
+    out.push('## 5. Where the gateway spends its CPU (--cpu-prof under the same load)', '');
+    out.push(`Self time by area (${results.profile.samples} samples; [${results.profile.file.split('/').at(-1)}](${results.profile.file.split('/').at(-1)}) opens in Chrome DevTools):`, '');
+    out.push('| Area | % of CPU |', '|---|---:|', ...results.profile.areas.map((a) => `| ${a.area} | ${a.percent} |`), '');
+    out.push('Top functions by self time:', '', '| Function | Area | % |', '|---|---|---:|', ...results.profile.functions.map((f) => `| \`${f.name}\` | ${f.area} | ${f.percent} |`), '');
+  }
+
+  out.push('## Reading', '');
+  const reading: string[] = [];
+  if (gw && floor) reading.push(`X's gateway serves ${ratio(gw.requestsPerSecond, floor.requestsPerSecond)} of what the subgraphs alone could serve for the same answer (floor ${fmt(floor.requestsPerSecond)} req/s, gateway ${fmt(gw.requestsPerSecond)} req/s); the gateway and the subgraphs share the same two cores, so every cycle it spends is taken from them.`);
+  if (gw && hive) reading.push(`Against Hive Gateway on the same supergraph and subgraphs, X's gateway does ${ratio(gw.requestsPerSecond, hive.requestsPerSecond)} its throughput${hiveRust ? ` and ${ratio(gw.requestsPerSecond, hiveRust.requestsPerSecond)} that of Hive Gateway with its Rust planner` : ''}.`);
+  if (gw && edgeGw) reading.push(`Putting X's edge in front keeps ${ratio(edgeGw.requestsPerSecond, gw.requestsPerSecond)} of the gateway's throughput${twoGw ? `; a second gateway replica behind the edge gives ${ratio(twoGw.requestsPerSecond, edgeGw.requestsPerSecond)} of one replica's (two cores, shared with everything else)` : ''}.`);
+  if (xEdge && nginx) reading.push(`On a small request X's edge (JWT verify + Redis rate-limit counters + file log) does ${ratio(xEdge.requestsPerSecond, nginx.requestsPerSecond)} of nginx's throughput${upstream ? `; nginx itself keeps ${ratio(nginx.requestsPerSecond, upstream.requestsPerSecond)} of the bare upstream's` : ''}.`);
+  if (results.events) {
+    const first = results.events.saga[0];
+    if (first) reading.push(`One saga step at ${first.ratePerSecond} orders/s takes ${ratio(first.placedToConfirmed.p50Ms, results.events.floor.sagaStepFloor.p50Ms)} the floor at p50 and ${ratio(first.placedToConfirmed.p99Ms, results.events.floor.sagaStepFloor.p99Ms)} at p99.`);
+  }
+  if (results.profile) {
+    const top = results.profile.areas.filter((a) => !a.area.startsWith('(')).slice(0, 3);
+    reading.push(`Biggest cost in the gateway profile: ${top.map((a) => `${a.area} (${a.percent}%)`).join(', ')}.`);
+  }
+  for (const line of results.problems) reading.push(`Problem during this run: ${line}`);
+  out.push(...reading.map((line) => `- ${line}`), '');
+  return `${out.join('\n')}\n`;
+}
