@@ -74,6 +74,7 @@ export interface SagaFigures {
   ordersConfirmed: number;
   ordersRejected: number;
   placeOrderErrors: number;
+  firstPlaceOrderError?: string;
   /** order.order.placed seen on the exchange → order.order.confirmed seen on the exchange. */
   placedToConfirmed: Distribution;
   /** placeOrder sent to the gateway → order.order.confirmed seen on the exchange. */
@@ -99,6 +100,7 @@ export async function measureSaga(options: {
   const rejected = new Set<string>();
   const sent = new Map<string, number>();
   let errors = 0;
+  let firstError: string | undefined;
   const connection = await connect(options.amqpUrl, { noDelay: true });
   try {
     const channel = await connection.createChannel();
@@ -130,8 +132,9 @@ export async function measureSaga(options: {
           .then((id) => {
             sent.set(id, sentAt);
           })
-          .catch(() => {
+          .catch((error: unknown) => {
             errors += 1;
+            firstError ??= error instanceof Error ? error.message : String(error);
           }),
       );
     }
@@ -158,6 +161,7 @@ export async function measureSaga(options: {
     ordersConfirmed: [...sent.keys()].filter((id) => confirmedSeen.has(id)).length,
     ordersRejected: [...sent.keys()].filter((id) => rejected.has(id)).length,
     placeOrderErrors: errors,
+    ...(firstError ? { firstPlaceOrderError: firstError } : {}),
     placedToConfirmed: describe(placedToConfirmed),
     mutationToConfirmed: describe(mutationToConfirmed),
   };

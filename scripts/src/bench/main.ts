@@ -60,7 +60,7 @@ export interface BenchResults {
   gateway: { runs: Run[]; subgraphFloor?: { requestsPerSecond: number; p50Ms: number; p99Ms: number }; skipped: string[] };
   edge: { runs: Run[]; skipped: string[] };
   events?: { floor: EventFloor; saga: SagaFigures[] };
-  profile?: ProfileSummary;
+  profiles: { gateway?: ProfileSummary; edge?: ProfileSummary };
   problems: string[];
 }
 
@@ -159,13 +159,13 @@ function benchEdgeConfig(stateDir: string): string {
   return file;
 }
 
-async function startBenchEdge(options: { name: string; stateDir: string; platform: RunningPlatform; gatewayTargets: string[]; env: Record<string, string> }): Promise<Helper> {
+async function startBenchEdge(options: { name: string; stateDir: string; platform: RunningPlatform; gatewayTargets: string[]; env: Record<string, string>; nodeFlags?: string[] }): Promise<Helper> {
   const port = await freePort();
   const services = Object.fromEntries(Object.entries(options.platform.urls.services).map(([name, url]) => [name, new URL(url).host]));
   return startHelper({
     name: options.name,
     command: process.execPath,
-    args: [path.join(repoRoot, 'kong', 'dist', 'edge.js')],
+    args: [...(options.nodeFlags ?? []), path.join(repoRoot, 'kong', 'dist', 'edge.js')],
     env: {
       ...options.env,
       EDGE_PORT: String(port),
@@ -193,6 +193,7 @@ async function main(): Promise<void> {
     settings: { connections, seconds, nodeEnv },
     gateway: { runs: [], skipped: [] },
     edge: { runs: [], skipped: [] },
+    profiles: {},
     problems: [],
   };
   const helpers: Helper[] = [];
@@ -265,8 +266,16 @@ async function main(): Promise<void> {
       benchEdge = await startBenchEdge({ name: 'bench-edge', stateDir, platform, gatewayTargets: [new URL(platform.urls.gateway).host], env: common });
       helpers.push(benchEdge);
       await gatewayRun('X edge + gateway', { url: `${benchEdge.url}/graphql` }, 'rate limits raised out of reach (the plugin still runs)');
+      await benchEdge.stop();
+      // Where the edge's time goes when it carries the federated answers (the gateway behind it as above).
+      results.profiles.edge = await profileUnderLoad(
+        'edge',
+        (flags) => startBenchEdge({ name: 'bench-edge-profiled', stateDir, platform: platform!, gatewayTargets: [new URL(platform!.urls.gateway).host], env: common, nodeFlags: flags }),
+        { body },
+        stateDir,
+      );
     } catch (error) {
-      problem('X edge + gateway', error);
+      problem('X edge + gateway (or its profile)', error);
     }
     try {
       const twoGateways = await startBenchEdge({ name: 'bench-edge-2gw', stateDir, platform, gatewayTargets: platform.urls.gatewayReplicas.map((url) => new URL(url).host), env: common });
@@ -314,33 +323,28 @@ async function main(): Promise<void> {
 
     // Where the gateway's time goes: a separate gateway process under --cpu-prof, the same load.
     try {
-      const profileDir = path.join(stateDir, 'profile');
-      mkdirSync(profileDir, { recursive: true });
-      const port = await freePort();
-      const profiled = await startHelper({
-        name: 'gateway-profiled',
-        command: process.execPath,
-        args: ['--cpu-prof', `--cpu-prof-dir=${profileDir}`, path.join(repoRoot, 'supergraph', 'dist', 'gateway.js')],
-        env: {
-          ...common,
-          PORT: String(port),
-          GATEWAY_REDIS_KEY_PREFIX: `${prefix}x:gateway:`,
-          ...Object.fromEntries(Object.entries(platform.urls.services).map(([name, url]) => [`SUBGRAPH_URL_${name.toUpperCase().replace(/-/g, '_')}`, `${url}/graphql`])),
+      results.profiles.gateway = await profileUnderLoad(
+        'gateway',
+        async (flags) => {
+          const port = await freePort();
+          return startHelper({
+            name: 'gateway-profiled',
+            command: process.execPath,
+            args: [...flags, path.join(repoRoot, 'supergraph', 'dist', 'gateway.js')],
+            env: {
+              ...common,
+              PORT: String(port),
+              GATEWAY_REDIS_KEY_PREFIX: `${prefix}x:gateway:`,
+              ...Object.fromEntries(Object.entries(platform!.urls.services).map(([name, url]) => [`SUBGRAPH_URL_${name.toUpperCase().replace(/-/g, '_')}`, `${url}/graphql`])),
+            },
+            logDir: path.join(stateDir, 'logs'),
+            url: `http://127.0.0.1:${port}`,
+            readyUrl: `http://127.0.0.1:${port}/ready`,
+          });
         },
-        logDir: path.join(stateDir, 'logs'),
-        url: `http://127.0.0.1:${port}`,
-        readyUrl: `http://127.0.0.1:${port}/ready`,
-      });
-      say('profiling the gateway (--cpu-prof)');
-      await load({ url: `${profiled.url}/graphql`, body }, { connections, seconds: Math.min(seconds, 8) });
-      await profiled.stop();
-      const summary = summarizeProfile(profileDir);
-      if (summary) {
-        const kept = path.join(repoRoot, 'bench', 'gateway.cpuprofile');
-        mkdirSync(path.dirname(kept), { recursive: true });
-        writeFileSync(kept, readFileSync(summary.file));
-        results.profile = { ...summary, file: path.relative(repoRoot, kept) };
-      } else results.problems.push('the profiled gateway wrote no .cpuprofile');
+        { body },
+        stateDir,
+      );
     } catch (error) {
       problem('gateway profile', error);
     }
@@ -410,6 +414,31 @@ async function main(): Promise<void> {
   writeFileSync(path.join(outDir, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
   writeFileSync(path.join(outDir, 'RESULTS.md'), writeReport(results));
   say(`done in ${((Date.now() - benchStarted) / 1000).toFixed(0)} s: bench/RESULTS.md, bench/results.json`);
+}
+
+/**
+ * Starts a process under --cpu-prof, loads it like the measured runs, stops it, and summarizes the
+ * samples taken under load (start-up and warm-up left out). The profile is kept in bench/profiles/.
+ */
+async function profileUnderLoad(name: string, start: (nodeFlags: string[]) => Promise<Helper>, target: Omit<LoadTarget, 'url'>, stateDir: string): Promise<ProfileSummary> {
+  const dir = path.join(stateDir, `profile-${name}`);
+  mkdirSync(dir, { recursive: true });
+  const spawned = performance.now();
+  const helper = await start(['--cpu-prof', `--cpu-prof-dir=${dir}`]);
+  say(`profiling ${name} (--cpu-prof)`);
+  const loadStarted = performance.now();
+  try {
+    await load({ ...target, url: `${helper.url}/graphql` }, { connections, seconds: Math.min(seconds, 8) });
+  } finally {
+    await helper.stop();
+  }
+  // The profile starts after the spawn, so this skips at least start-up and the 1 s warm-up.
+  const summary = summarizeProfile(dir, loadStarted - spawned + 1_000);
+  if (!summary) throw new Error(`${name} wrote no .cpuprofile`);
+  const kept = path.join(repoRoot, 'bench', 'profiles', `${name}.cpuprofile`);
+  mkdirSync(path.dirname(kept), { recursive: true });
+  writeFileSync(kept, readFileSync(summary.file));
+  return { ...summary, file: path.relative(path.join(repoRoot, 'bench'), kept) };
 }
 
 /** The pid of the process listening on a local TCP port (from /proc/net/tcp and the fds in /proc). */

@@ -25,24 +25,39 @@ function areaOf(frame: ProfileNode['callFrame']): string {
     const rest = url.slice(modules + 'node_modules/'.length).split('/');
     return rest[0]!.startsWith('@') ? `${rest[0]}/${rest[1]}` : rest[0]!;
   }
-  if (url.startsWith('node:')) return 'node internals';
+  if (url.startsWith('node:')) {
+    // node:internal/streams/writable → node: internal/streams; node:net → node: net
+    const parts = url.slice('node:'.length).replace(/\.js$/, '').split('/');
+    return `node: ${parts[0] === 'internal' && parts.length > 2 ? `${parts[0]}/${parts[1]}` : parts.slice(0, 2).join('/')}`;
+  }
   if (url.includes('/packages/kit/')) return '@x/kit';
   if (url.includes('/supergraph/')) return '@x/supergraph (gateway code)';
   if (url === '') return '(native / builtins)';
   return url;
 }
 
-/** Self time by area and by function from the newest .cpuprofile in `dir`. */
-export function summarizeProfile(dir: string): ProfileSummary | undefined {
+/**
+ * Self time by area and by function from the newest .cpuprofile in `dir`, counting only the samples
+ * taken at least `skipMs` after the profile started (start-up and module loading left out).
+ */
+export function summarizeProfile(dir: string, skipMs = 0): ProfileSummary | undefined {
   const files = readdirSync(dir).filter((name) => name.endsWith('.cpuprofile'));
   if (files.length === 0) return undefined;
   const file = path.join(dir, files.sort().at(-1)!);
-  const profile = JSON.parse(readFileSync(file, 'utf8')) as { nodes: ProfileNode[] };
+  const profile = JSON.parse(readFileSync(file, 'utf8')) as { nodes: ProfileNode[]; samples?: number[]; timeDeltas?: number[] };
+  const hitsById = new Map<number, number>();
+  if (profile.samples && profile.timeDeltas) {
+    let elapsedUs = 0;
+    profile.samples.forEach((nodeId, index) => {
+      elapsedUs += profile.timeDeltas![index] ?? 0;
+      if (elapsedUs >= skipMs * 1000) hitsById.set(nodeId, (hitsById.get(nodeId) ?? 0) + 1);
+    });
+  }
   const byArea = new Map<string, number>();
   const byFunction = new Map<string, { name: string; area: string; hits: number }>();
   let total = 0;
   for (const node of profile.nodes) {
-    const hits = node.hitCount ?? 0;
+    const hits = profile.samples && profile.timeDeltas ? (hitsById.get(node.id) ?? 0) : (node.hitCount ?? 0);
     if (hits === 0 || node.callFrame.functionName === '(idle)') continue;
     total += hits;
     const area = areaOf(node.callFrame);

@@ -64,26 +64,31 @@ export function writeReport(results: BenchResults): string {
     out.push(`- Resident memory of the platform (sum of RSS of its ${fp.processes.length} node processes after seeding, one gateway): **${fmt(fp.rssMiB)} MiB**, ${fmt(fp.rssMiB / Math.max(1, fp.processes.length))} MiB per process on average. MariaDB, Redis and RabbitMQ are not counted.`, '');
   }
 
-  if (results.profile) {
-    out.push('## 5. Where the gateway spends its CPU (--cpu-prof under the same load)', '');
-    out.push(`Self time by area (${results.profile.samples} samples; [${results.profile.file.split('/').at(-1)}](${results.profile.file.split('/').at(-1)}) opens in Chrome DevTools):`, '');
-    out.push('| Area | % of CPU |', '|---|---:|', ...results.profile.areas.map((a) => `| ${a.area} | ${a.percent} |`), '');
-    out.push('Top functions by self time:', '', '| Function | Area | % |', '|---|---|---:|', ...results.profile.functions.map((f) => `| \`${f.name}\` | ${f.area} | ${f.percent} |`), '');
+  for (const [which, profile] of Object.entries(results.profiles)) {
+    if (!profile) continue;
+    out.push(`## 5${which === 'gateway' ? 'a' : 'b'}. Where the ${which} spends its CPU (--cpu-prof, under the federated query's load as in section 1, start-up and warm-up left out)`, '');
+    out.push(`Self time by area (${profile.samples} samples; [${profile.file}](${profile.file}) opens in Chrome DevTools, not committed):`, '');
+    out.push('| Area | % of CPU |', '|---|---:|', ...profile.areas.map((a) => `| ${a.area} | ${a.percent} |`), '');
+    out.push('Top functions by self time:', '', '| Function | Area | % |', '|---|---|---:|', ...profile.functions.map((f) => `| \`${f.name}\` | ${f.area} | ${f.percent} |`), '');
   }
 
   out.push('## Reading', '');
   const reading: string[] = [];
   if (gw && floor) reading.push(`X's gateway serves ${ratio(gw.requestsPerSecond, floor.requestsPerSecond)} of what the subgraphs alone could serve for the same answer (floor ${fmt(floor.requestsPerSecond)} req/s, gateway ${fmt(gw.requestsPerSecond)} req/s); the gateway and the subgraphs share the same two cores, so every cycle it spends is taken from them.`);
+  if (gw && floor && gw.requestsPerSecond > floor.requestsPerSecond)
+    reading.push('The gateway beats that floor because all 50 connections send the same query: its fetcher merges identical subgraph fetches in flight, so the subgraphs answer far fewer calls than the gateway answers requests (Hive Gateway\'s Rust planner does the same by default). With distinct queries the floor would bind.');
   if (gw && hive) reading.push(`Against Hive Gateway on the same supergraph and subgraphs, X's gateway does ${ratio(gw.requestsPerSecond, hive.requestsPerSecond)} its throughput${hiveRust ? ` and ${ratio(gw.requestsPerSecond, hiveRust.requestsPerSecond)} that of Hive Gateway with its Rust planner` : ''}.`);
   if (gw && edgeGw) reading.push(`Putting X's edge in front keeps ${ratio(edgeGw.requestsPerSecond, gw.requestsPerSecond)} of the gateway's throughput${twoGw ? `; a second gateway replica behind the edge gives ${ratio(twoGw.requestsPerSecond, edgeGw.requestsPerSecond)} of one replica's (two cores, shared with everything else)` : ''}.`);
   if (xEdge && nginx) reading.push(`On a small request X's edge (JWT verify + Redis rate-limit counters + file log) does ${ratio(xEdge.requestsPerSecond, nginx.requestsPerSecond)} of nginx's throughput${upstream ? `; nginx itself keeps ${ratio(nginx.requestsPerSecond, upstream.requestsPerSecond)} of the bare upstream's` : ''}.`);
   if (results.events) {
     const first = results.events.saga[0];
+    for (const step of results.events.saga) if (step.firstPlaceOrderError) reading.push(`At ${step.ratePerSecond} orders/s, ${step.placeOrderErrors} placeOrder calls failed; the first: ${step.firstPlaceOrderError.slice(0, 200)}`);
     if (first) reading.push(`One saga step at ${first.ratePerSecond} orders/s takes ${ratio(first.placedToConfirmed.p50Ms, results.events.floor.sagaStepFloor.p50Ms)} the floor at p50 and ${ratio(first.placedToConfirmed.p99Ms, results.events.floor.sagaStepFloor.p99Ms)} at p99.`);
   }
-  if (results.profile) {
-    const top = results.profile.areas.filter((a) => !a.area.startsWith('(')).slice(0, 3);
-    reading.push(`Biggest cost in the gateway profile: ${top.map((a) => `${a.area} (${a.percent}%)`).join(', ')}.`);
+  for (const [which, profile] of Object.entries(results.profiles)) {
+    if (!profile) continue;
+    const top = profile.areas.slice(0, 4);
+    reading.push(`Biggest costs in the ${which} profile: ${top.map((a) => `${a.area} (${a.percent}%)`).join(', ')}; top function \`${profile.functions[0]?.name ?? '?'}\`.`);
   }
   for (const line of results.problems) reading.push(`Problem during this run: ${line}`);
   out.push(...reading.map((line) => `- ${line}`), '');
