@@ -75,8 +75,14 @@ export interface SagaFigures {
   ordersRejected: number;
   placeOrderErrors: number;
   firstPlaceOrderError?: string;
+  /** placeOrder sent to the gateway → its answer (the order and its outbox row committed). */
+  placeOrderResponse: Distribution;
   /** order.order.placed seen on the exchange → order.order.confirmed seen on the exchange. */
   placedToConfirmed: Distribution;
+  /** The picks leg: placed seen → picks.stock.reserved seen (broker → picks → its outbox → broker). */
+  placedToReserved: Distribution;
+  /** The order leg: picks.stock.reserved seen → order.order.confirmed seen (broker → order → its outbox → broker). */
+  reservedToConfirmed: Distribution;
   /** placeOrder sent to the gateway → order.order.confirmed seen on the exchange. */
   mutationToConfirmed: Distribution;
 }
@@ -91,12 +97,15 @@ export async function measureSaga(options: {
   gatewayUrl: string;
   customerToken: string;
   storeId: string;
-  pickId: string;
+  /** Orders go round-robin over these picks (one line each). */
+  pickIds: string[];
   ratePerSecond: number;
   seconds: number;
 }): Promise<SagaFigures> {
   const placedSeen = new Map<string, number>();
   const confirmedSeen = new Map<string, number>();
+  const reservedSeen = new Map<string, number>();
+  const answered: number[] = [];
   const rejected = new Set<string>();
   const sent = new Map<string, number>();
   let errors = 0;
@@ -105,7 +114,7 @@ export async function measureSaga(options: {
   try {
     const channel = await connection.createChannel();
     const { queue } = await channel.assertQueue('', { exclusive: true });
-    for (const key of ['order.order.placed', 'order.order.confirmed', 'order.order.rejected']) await channel.bindQueue(queue, options.exchange, key);
+    for (const key of ['order.order.placed', 'picks.stock.reserved', 'order.order.confirmed', 'order.order.rejected']) await channel.bindQueue(queue, options.exchange, key);
     await channel.consume(
       queue,
       (message) => {
@@ -113,6 +122,7 @@ export async function measureSaga(options: {
         const now = performance.now();
         const subject = (JSON.parse(message.content.toString('utf8')) as { subject?: string }).subject ?? '';
         if (message.fields.routingKey === 'order.order.placed') placedSeen.set(subject, now);
+        else if (message.fields.routingKey === 'picks.stock.reserved') reservedSeen.set(subject, now);
         else if (message.fields.routingKey === 'order.order.confirmed') confirmedSeen.set(subject, now);
         else rejected.add(subject);
       },
@@ -128,8 +138,9 @@ export async function measureSaga(options: {
       if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
       const sentAt = performance.now();
       inFlight.push(
-        placeOrder(options)
+        placeOrder({ ...options, pickId: options.pickIds[i % options.pickIds.length]! })
           .then((id) => {
+            answered.push(performance.now() - sentAt);
             sent.set(id, sentAt);
           })
           .catch((error: unknown) => {
@@ -147,6 +158,8 @@ export async function measureSaga(options: {
   }
 
   const placedToConfirmed: number[] = [];
+  const placedToReserved: number[] = [];
+  const reservedToConfirmed: number[] = [];
   const mutationToConfirmed: number[] = [];
   for (const [id, sentAt] of sent) {
     const confirmedAt = confirmedSeen.get(id);
@@ -154,6 +167,9 @@ export async function measureSaga(options: {
     mutationToConfirmed.push(confirmedAt - sentAt);
     const placedAt = placedSeen.get(id);
     if (placedAt !== undefined) placedToConfirmed.push(confirmedAt - placedAt);
+    const reservedAt = reservedSeen.get(id);
+    if (reservedAt !== undefined) reservedToConfirmed.push(confirmedAt - reservedAt);
+    if (reservedAt !== undefined && placedAt !== undefined) placedToReserved.push(reservedAt - placedAt);
   }
   return {
     ratePerSecond: options.ratePerSecond,
@@ -162,7 +178,10 @@ export async function measureSaga(options: {
     ordersRejected: [...sent.keys()].filter((id) => rejected.has(id)).length,
     placeOrderErrors: errors,
     ...(firstError ? { firstPlaceOrderError: firstError } : {}),
+    placeOrderResponse: describe(answered),
     placedToConfirmed: describe(placedToConfirmed),
+    placedToReserved: describe(placedToReserved),
+    reservedToConfirmed: describe(reservedToConfirmed),
     mutationToConfirmed: describe(mutationToConfirmed),
   };
 }

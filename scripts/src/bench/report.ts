@@ -44,6 +44,7 @@ export function writeReport(results: BenchResults): string {
   if (results.events) {
     const { floor: ev, saga } = results.events;
     out.push('## 3. Event latency: one saga step (order placed → picks reserves → order confirmed)', '');
+    out.push('Orders of one line each, round-robin over the store\'s 20 picks, placed through the gateway at a steady rate; a tap queue bound to the platform\'s exchange timestamps each event as it arrives.', '');
     out.push('| What | p50 ms | p99 ms | samples | p50 vs floor | p99 vs floor |', '|---|---:|---:|---:|---:|---:|');
     out.push(`| amqplib publish → consume (confirm channel, persistent, noDelay) | ${fmt(ev.amqpRoundTrip.p50Ms, 2)} | ${fmt(ev.amqpRoundTrip.p99Ms, 2)} | ${ev.amqpRoundTrip.samples} | | |`);
     out.push(`| MariaDB single-row INSERT + COMMIT | ${fmt(ev.mysqlCommit.p50Ms, 2)} | ${fmt(ev.mysqlCommit.p99Ms, 2)} | ${ev.mysqlCommit.samples} | | |`);
@@ -52,6 +53,9 @@ export function writeReport(results: BenchResults): string {
       out.push(
         `| saga step at ${step.ratePerSecond} orders/s: placed seen on the exchange → confirmed seen (${step.ordersConfirmed}/${step.ordersPlaced} confirmed, ${step.ordersRejected} rejected, ${step.placeOrderErrors} placeOrder errors) | ${fmt(step.placedToConfirmed.p50Ms, 1)} | ${fmt(step.placedToConfirmed.p99Ms, 1)} | ${step.placedToConfirmed.samples} | ${ratio(step.placedToConfirmed.p50Ms, ev.sagaStepFloor.p50Ms)} | ${ratio(step.placedToConfirmed.p99Ms, ev.sagaStepFloor.p99Ms)} |`,
       );
+      out.push(`| … of which the picks leg: placed seen → picks.stock.reserved seen | ${fmt(step.placedToReserved.p50Ms, 1)} | ${fmt(step.placedToReserved.p99Ms, 1)} | ${step.placedToReserved.samples} | | |`);
+      out.push(`| … and the order leg: reserved seen → confirmed seen | ${fmt(step.reservedToConfirmed.p50Ms, 1)} | ${fmt(step.reservedToConfirmed.p99Ms, 1)} | ${step.reservedToConfirmed.samples} | | |`);
+      out.push(`| … placeOrder through the gateway, request → answer | ${fmt(step.placeOrderResponse.p50Ms, 1)} | ${fmt(step.placeOrderResponse.p99Ms, 1)} | ${step.placeOrderResponse.samples} | | |`);
       out.push(`| … the same from the placeOrder request to the gateway | ${fmt(step.mutationToConfirmed.p50Ms, 1)} | ${fmt(step.mutationToConfirmed.p99Ms, 1)} | ${step.mutationToConfirmed.samples} | ${ratio(step.mutationToConfirmed.p50Ms, ev.sagaStepFloor.p50Ms)} | ${ratio(step.mutationToConfirmed.p99Ms, ev.sagaStepFloor.p99Ms)} |`);
     }
     out.push('');
@@ -82,12 +86,16 @@ export function writeReport(results: BenchResults): string {
   if (xEdge && nginx) reading.push(`On a small request X's edge (JWT verify + Redis rate-limit counters + file log) does ${ratio(xEdge.requestsPerSecond, nginx.requestsPerSecond)} of nginx's throughput${upstream ? `; nginx itself keeps ${ratio(nginx.requestsPerSecond, upstream.requestsPerSecond)} of the bare upstream's` : ''}.`);
   if (results.events) {
     const first = results.events.saga[0];
+    if (results.events.saga.length > 1)
+      reading.push(
+        `As the rate grows the step's p50 goes ${results.events.saga.map((step) => `${fmt(step.placedToConfirmed.p50Ms)} ms at ${step.ratePerSecond}/s`).join(', ')} (picks leg ${results.events.saga.map((step) => fmt(step.placedToReserved.p50Ms)).join(' / ')} ms, order leg ${results.events.saga.map((step) => fmt(step.reservedToConfirmed.p50Ms)).join(' / ')} ms, placeOrder answer ${results.events.saga.map((step) => fmt(step.placeOrderResponse.p50Ms)).join(' / ')} ms): where a leg jumps, that service's consumer or the gateway path is saturated on these two cores.`,
+      );
     for (const step of results.events.saga) if (step.firstPlaceOrderError) reading.push(`At ${step.ratePerSecond} orders/s, ${step.placeOrderErrors} placeOrder calls failed; the first: ${step.firstPlaceOrderError.slice(0, 200)}`);
     if (first) reading.push(`One saga step at ${first.ratePerSecond} orders/s takes ${ratio(first.placedToConfirmed.p50Ms, results.events.floor.sagaStepFloor.p50Ms)} the floor at p50 and ${ratio(first.placedToConfirmed.p99Ms, results.events.floor.sagaStepFloor.p99Ms)} at p99.`);
   }
   for (const [which, profile] of Object.entries(results.profiles)) {
     if (!profile) continue;
-    const top = profile.areas.slice(0, 4);
+    const top = profile.areas.filter((a) => !a.area.startsWith('(')).slice(0, 4);
     reading.push(`Biggest costs in the ${which} profile: ${top.map((a) => `${a.area} (${a.percent}%)`).join(', ')}; top function \`${profile.functions[0]?.name ?? '?'}\`.`);
   }
   for (const line of results.problems) reading.push(`Problem during this run: ${line}`);
