@@ -19,6 +19,7 @@ export {
   type AmqpSource,
   type DeadLetter,
 } from './dead-letters';
+export { subscriptionsFor } from './subscriptions';
 export { buildEvent, defineEvent, envelopeSchema, type EventData, type EventDefinition, type EventEnvelope } from './envelope';
 export type { Inbox, InboxOutcome } from './inbox';
 export { ensureMongoInbox, mongoInbox } from './mongo-inbox';

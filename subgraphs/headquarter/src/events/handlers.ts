@@ -1,8 +1,11 @@
-import type { Subscription } from '@x/kit';
+import { eventCatalog, subscriptionsFor, type EventDefinition, type Subscription } from '@x/kit';
 import type { AuditTrail } from '../store/audit-trail';
 import type { Transaction } from '../store/database';
 import type { KpiStore } from '../store/kpis';
 import type { Projection } from './projections';
+
+/** Every event type of the platform: the audit trail records them all (one projection each). */
+export const consumedEvents: readonly EventDefinition[] = eventCatalog;
 
 /**
  * Headquarter's queue is bound to every event type it has a projection for, i.e. all of them. Each
@@ -19,12 +22,15 @@ import type { Projection } from './projections';
  * effect with nothing left to redo it.
  */
 export function headquarterSubscriptions(projections: readonly Projection[], audit: AuditTrail, kpis: KpiStore): Subscription<Transaction>[] {
-  return projections.map((projection) => ({
-    definition: projection.definition,
-    handle: async function recordInTrailAndProject(event, tx: Transaction) {
-      if (!(await audit.record(tx, event, projection.actorOf(event)))) return;
-      const effect = await projection.project(event, tx);
-      if (effect) await kpis.apply(event.id, effect);
-    },
-  }));
+  return subscriptionsFor(
+    consumedEvents,
+    projections.map((projection) => ({
+      definition: projection.definition,
+      handle: async function recordInTrailAndProject(event, tx: Transaction) {
+        if (!(await audit.record(tx, event, projection.actorOf(event)))) return;
+        const effect = await projection.project(event, tx);
+        if (effect) await kpis.apply(event.id, effect);
+      },
+    })),
+  );
 }

@@ -1,11 +1,26 @@
-import { AuthUserDeleted, on, OrderAccepted, OrderCancelled, OrderReadyForPickup, StoreCreated, StoreStatusChanged, StoreUpdated, type Subscription } from '@x/kit';
+import {
+  AuthUserDeleted,
+  on,
+  OrderAccepted,
+  OrderCancelled,
+  OrderReadyForPickup,
+  StoreCreated,
+  StoreStatusChanged,
+  StoreUpdated,
+  subscriptionsFor,
+  type EventDefinition,
+  type Subscription,
+} from '@x/kit';
 import type { Transaction } from '../store/database';
 import type { DeliveryStore } from '../store/deliveries';
 import type { Projections } from '../store/projections';
 
+/** The events this service consumes; its subscriptions below are checked against this list, and the AsyncAPI document reads it. */
+export const consumedEvents: readonly EventDefinition[] = [OrderAccepted, OrderReadyForPickup, OrderCancelled, StoreCreated, StoreUpdated, StoreStatusChanged, AuthUserDeleted];
+
 /** How order-delivery follows the saga: accepted orders get a delivery, cancelled ones lose it; stores give the pickup point. */
 export function deliverySubscriptions(deliveries: DeliveryStore, projections: Projections): Subscription<Transaction>[] {
-  return [
+  return subscriptionsFor(consumedEvents, [
     on(OrderAccepted, async function requestDeliveryForAcceptedOrder(event, tx: Transaction) {
       const { orderId, storeId, customerId, deliveryAddress } = event.data;
       await deliveries.requestForAcceptedOrder(tx, { orderId, storeId, customerId, dropoff: deliveryAddress }, event.id);
@@ -28,5 +43,5 @@ export function deliverySubscriptions(deliveries: DeliveryStore, projections: Pr
     on(AuthUserDeleted, async function anonymiseDeliveriesOfDeletedCustomer(event, tx: Transaction) {
       await deliveries.anonymiseCustomer(tx, event.data.userId);
     }),
-  ];
+  ]);
 }

@@ -9,15 +9,20 @@ import {
   StoreCreated,
   StoreStatusChanged,
   StoreUpdated,
+  subscriptionsFor,
+  type EventDefinition,
   type Subscription,
 } from '@x/kit';
 import { announcements, type OrderStore, type Transaction } from '../store/orders';
 
 const saga = { kind: 'event' } as const;
 
+/** The events this service consumes; its subscriptions below are checked against this list, and the AsyncAPI document reads it. */
+export const consumedEvents: readonly EventDefinition[] = [StockReserved, StockRejected, DeliveryClaimed, DeliveryPickedUp, DeliveryDelivered, StoreCreated, StoreUpdated, StoreStatusChanged, AuthUserDeleted];
+
 /** How order follows the saga: picks' answer, the delivery's progress, stores and deleted accounts. */
 export function orderSubscriptions(orders: OrderStore): Subscription<Transaction>[] {
-  return [
+  return subscriptionsFor(consumedEvents, [
     on(StockReserved, async function confirmOrderWithReservedPrices(event, tx: Transaction) {
       const { orderId, lines, totalMinor, currency } = event.data;
       const priced = new Map(lines.map((line) => [line.pickId, line]));
@@ -78,5 +83,5 @@ export function orderSubscriptions(orders: OrderStore): Subscription<Transaction
     on(AuthUserDeleted, async function anonymiseOrdersOfDeletedAccount(event, tx: Transaction) {
       await orders.anonymiseCustomer(tx, event.data.userId);
     }),
-  ];
+  ]);
 }

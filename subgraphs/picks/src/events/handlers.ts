@@ -8,15 +8,20 @@ import {
   StoreCreated,
   StoreStatusChanged,
   StoreUpdated,
+  subscriptionsFor,
+  type EventDefinition,
   type Subscription,
 } from '@x/kit';
 import type { Transaction } from '../store/database';
 import type { ReservationStore } from '../store/reservations';
 import type { StoreDirectory } from '../store/stores';
 
+/** The events this service consumes; its subscriptions below are checked against this list, and the AsyncAPI document reads it. */
+export const consumedEvents: readonly EventDefinition[] = [StoreCreated, StoreUpdated, StoreStatusChanged, OrderPlaced, OrderRejected, OrderCancelled, OrderDelivered];
+
 /** What picks does with other services' events: follows stores, and answers the order saga. */
 export function picksSubscriptions(stores: StoreDirectory, reservations: ReservationStore): Subscription<Transaction>[] {
-  return [
+  return subscriptionsFor(consumedEvents, [
     on(StoreCreated, async function recordCreatedStore(event, tx: Transaction) {
       await stores.apply(tx, event.data, new Date(event.time));
     }),
@@ -43,5 +48,5 @@ export function picksSubscriptions(stores: StoreDirectory, reservations: Reserva
         throw new PermanentEventError(`order ${event.data.orderId} was delivered but picks holds no reservation for it (${result})`);
       }
     }),
-  ];
+  ]);
 }

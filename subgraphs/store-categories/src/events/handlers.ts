@@ -1,9 +1,12 @@
-import { on, StoreCreated, StoreStatusChanged, StoreUpdated, type Subscription } from '@x/kit';
+import { on, StoreCreated, StoreStatusChanged, StoreUpdated, subscriptionsFor, type EventDefinition, type Subscription } from '@x/kit';
 import type { CategoryStore, Transaction } from '../store/categories';
+
+/** The events this service consumes; its subscriptions below are checked against this list, and the AsyncAPI document reads it. */
+export const consumedEvents: readonly EventDefinition[] = [StoreCreated, StoreUpdated, StoreStatusChanged];
 
 /** What store-categories does with other services' events: per-category store counts from store snapshots. */
 export function categorySubscriptions(categories: CategoryStore): Subscription<Transaction>[] {
-  return [
+  return subscriptionsFor(consumedEvents, [
     on(StoreCreated, async function countLinksOfCreatedStore(event, tx: Transaction) {
       await categories.applyStoreSnapshot(tx, event.data);
     }),
@@ -13,5 +16,5 @@ export function categorySubscriptions(categories: CategoryStore): Subscription<T
     on(StoreStatusChanged, async function recountLinksOfStoreWithNewStatus(event, tx: Transaction) {
       await categories.applyStoreSnapshot(tx, event.data);
     }),
-  ];
+  ]);
 }
