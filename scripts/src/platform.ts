@@ -36,6 +36,12 @@ export interface RunningPlatform {
   stop(): Promise<void>;
   /** Resolves with the name of the first process that exits on its own. */
   exited: Promise<{ name: string; code: number | null; signal: NodeJS.Signals | null }>;
+  /** Fault injection for tests: `kill -9` of one process, as a crash would. */
+  crash(name: string): Promise<void>;
+  /** Starts a crashed process again with the same settings and waits until it is ready. */
+  restart(name: string): Promise<void>;
+  /** The operating-system process id of a running process (fault tests find its sockets by it). */
+  pidOf(name: string): number | undefined;
 }
 
 interface ProcessSpec {
@@ -142,10 +148,49 @@ export async function startPlatform(options: PlatformOptions): Promise<RunningPl
 
   const children: { spec: ProcessSpec; child: ChildProcess; log: WriteStream }[] = [];
   let stopping = false;
+  const crashedOnPurpose = new Set<ChildProcess>();
   let resolveExited: (value: { name: string; code: number | null; signal: NodeJS.Signals | null }) => void = () => {};
   const exited = new Promise<{ name: string; code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
     resolveExited = resolve;
   });
+
+  function launch(spec: ProcessSpec, log = createWriteStream(path.join(logDir, `${spec.name}.log`), { flags: 'a' })) {
+    const watchFlags = options.watch?.includes(spec.name) ? ['--watch', '--watch-preserve-output'] : [];
+    const child = spawn(process.execPath, [...watchFlags, '--enable-source-maps', spec.script], {
+      cwd: repoRoot,
+      env: { ...process.env, ...spec.env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    child.stdout?.pipe(log, { end: false });
+    child.stderr?.pipe(log, { end: false });
+    child.once('exit', (code, signal) => {
+      if (!stopping && !crashedOnPurpose.has(child)) resolveExited({ name: spec.name, code, signal });
+    });
+    return { spec, child, log };
+  }
+
+  const entryOf = (name: string) => {
+    const entry = children.find((candidate) => candidate.spec.name === name);
+    if (!entry) throw new Error(`no process named ${name}`);
+    return entry;
+  };
+
+  const crash = async (name: string) => {
+    const { child } = entryOf(name);
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    crashedOnPurpose.add(child);
+    const gone = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    child.kill('SIGKILL');
+    await gone;
+  };
+
+  const restart = async (name: string) => {
+    const entry = entryOf(name);
+    if (entry.child.exitCode === null && entry.child.signalCode === null) throw new Error(`${name} is still running`);
+    const relaunched = launch(entry.spec, entry.log);
+    children[children.indexOf(entry)] = relaunched;
+    await waitUntilReady(entry.spec, options.readyTimeoutMs ?? 60_000, exited, report);
+  };
 
   const stop = async () => {
     stopping = true;
@@ -174,21 +219,7 @@ export async function startPlatform(options: PlatformOptions): Promise<RunningPl
         await renderKongConfig(`${common.AUTH_JWKS_URL}`, renderedKongConfig);
         report(`edge: kong.yml rendered with auth's public keys (${path.relative(repoRoot, renderedKongConfig)})`);
       }
-      for (const spec of group) {
-        const log = createWriteStream(path.join(logDir, `${spec.name}.log`), { flags: 'a' });
-        const watchFlags = options.watch?.includes(spec.name) ? ['--watch', '--watch-preserve-output'] : [];
-        const child = spawn(process.execPath, [...watchFlags, '--enable-source-maps', spec.script], {
-          cwd: repoRoot,
-          env: { ...process.env, ...spec.env },
-          stdio: ['ignore', 'pipe', 'pipe'],
-        });
-        child.stdout?.pipe(log, { end: false });
-        child.stderr?.pipe(log, { end: false });
-        child.once('exit', (code, signal) => {
-          if (!stopping) resolveExited({ name: spec.name, code, signal });
-        });
-        children.push({ spec, child, log });
-      }
+      for (const spec of group) children.push(launch(spec));
       await Promise.all(group.map((spec) => waitUntilReady(spec, options.readyTimeoutMs ?? 60_000, exited, report)));
     }
   } catch (error) {
@@ -207,6 +238,9 @@ export async function startPlatform(options: PlatformOptions): Promise<RunningPl
     logDir,
     stop,
     exited,
+    crash,
+    restart,
+    pidOf: (name) => entryOf(name).child.pid,
   };
 }
 

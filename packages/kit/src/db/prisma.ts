@@ -1,7 +1,11 @@
 import { PrismaMariaDb } from '@prisma/adapter-mariadb';
 import { parseMysqlUrl } from './mysql-url';
 
-/** Prisma's MariaDB driver adapter for a `mysql://` URL; the client is generated per service. */
+/**
+ * Prisma's MariaDB driver adapter for a `mysql://` URL; the client is generated per service. The pool
+ * grows on demand up to `connectionLimit` and shrinks when idle: a pool that opened every connection at
+ * start would hold ten per process, and nine services with a few replicas exhaust MySQL's default 151.
+ */
 export function mariadbAdapter(url: string, connectionLimit = 10): PrismaMariaDb {
   const options = parseMysqlUrl(url);
   return new PrismaMariaDb({
@@ -11,6 +15,8 @@ export function mariadbAdapter(url: string, connectionLimit = 10): PrismaMariaDb
     password: options.password,
     database: options.database,
     connectionLimit,
+    minimumIdle: 1,
+    idleTimeout: 60,
     // Keeps DATETIME values in UTC whatever the server's zone is.
     timezone: 'Z',
   });
