@@ -1,6 +1,7 @@
 import { RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@apollo/gateway';
 import type { Fetcher } from '@apollo/utils.fetcher';
-import type { GatewayContext } from '@x/kit';
+import { performance } from 'node:perf_hooks';
+import type { GatewayContext, Metrics } from '@x/kit';
 import { Agent, fetch as undiciFetch, Response } from 'undici';
 
 type FetchInit = NonNullable<Parameters<typeof undiciFetch>[1]>;
@@ -74,8 +75,32 @@ export function keepAliveFetcher(): { fetcher: Fetcher; close(): Promise<void>; 
   return { fetcher, close: () => agent.close(), stats };
 }
 
-/** Passes the caller's identity, correlation id and trace context on to every subgraph fetch. */
+/**
+ * Passes the caller's identity, correlation id and trace context on to every subgraph fetch, and
+ * observes each fetch's latency in gateway_subgraph_fetch_duration_seconds when given the metrics.
+ */
 export class ForwardingDataSource extends RemoteGraphQLDataSource<GatewayContext> {
+  private readonly timing: { subgraph: string; metrics: Pick<Metrics, 'subgraphFetchDuration'> } | undefined;
+
+  constructor(config: ConstructorParameters<typeof RemoteGraphQLDataSource<GatewayContext>>[0], timing?: { subgraph: string; metrics: Pick<Metrics, 'subgraphFetchDuration'> }) {
+    super(config);
+    this.timing = timing;
+  }
+
+  override async process(options: GraphQLDataSourceProcessOptions<GatewayContext>): ReturnType<RemoteGraphQLDataSource<GatewayContext>['process']> {
+    // Health checks and schema loads are not client traffic.
+    if (!this.timing || !('incomingRequestContext' in options)) return super.process(options);
+    const started = performance.now();
+    let outcome = 'error';
+    try {
+      const response = await super.process(options);
+      if ((response.errors?.length ?? 0) === 0) outcome = 'ok';
+      return response;
+    } finally {
+      this.timing.metrics.subgraphFetchDuration.observe({ subgraph: this.timing.subgraph, outcome }, (performance.now() - started) / 1000);
+    }
+  }
+
   override willSendRequest(options: GraphQLDataSourceProcessOptions<GatewayContext>): void {
     // Health checks and schema loads carry no client request to forward.
     if (!('incomingRequestContext' in options)) return;

@@ -1,5 +1,5 @@
 import { ApolloGateway, type SupergraphSdlHook } from '@apollo/gateway';
-import { errorCodes, type Logger, type ServiceServerOptions, type GraphQLContext, type TokenVerifier } from '@x/kit';
+import { errorCodes, type Logger, type Metrics, type ServiceServerOptions, type GraphQLContext, type TokenVerifier } from '@x/kit';
 import type { GraphQLFormattedError } from 'graphql';
 import type { Redis } from 'ioredis';
 import { RedisKeyValueCache } from './apq-cache';
@@ -27,6 +27,8 @@ export interface GatewaySettings {
   queryPlanStoreMiB: number;
   /** The clock of cost-budget windows (tests fix it). */
   now?: () => number;
+  /** Subgraph fetch latencies go here (the process's metrics). */
+  metrics?: Pick<Metrics, 'subgraphFetchDuration'>;
 }
 
 /** Codes whose messages are meant for clients; the rest is masked in production. */
@@ -81,7 +83,7 @@ export function buildGateway(settings: GatewaySettings): {
   const subgraphUrl = settings.subgraphUrl ?? ((_name: string, url: string) => url);
   const gateway = new ApolloGateway({
     ...(typeof settings.supergraphSdl === 'string' ? { supergraphSdl: settings.supergraphSdl } : { supergraphSdl: settings.supergraphSdl }),
-    buildService: ({ name, url }) => new ForwardingDataSource({ url: subgraphUrl(name, url ?? ''), fetcher }),
+    buildService: ({ name, url }) => new ForwardingDataSource({ url: subgraphUrl(name, url ?? ''), fetcher }, settings.metrics ? { subgraph: name, metrics: settings.metrics } : undefined),
     experimental_approximateQueryPlanStoreMiB: settings.queryPlanStoreMiB,
     logger: settings.log,
   });

@@ -69,6 +69,7 @@ void runService(gatewayDefinition, gatewayConfig, async (runtime) => {
     publicMaxAgeSeconds: config.GATEWAY_PUBLIC_MAX_AGE_SECONDS,
     persistedQueryTtlSeconds: config.GATEWAY_PERSISTED_QUERY_TTL_SECONDS,
     queryPlanStoreMiB: config.GATEWAY_QUERY_PLAN_STORE_MIB,
+    metrics: runtime.metrics,
   });
   lifecycle.add('subgraph connections', built.close);
 

@@ -9,6 +9,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstanc
 import { GraphQLError, type DocumentNode, type GraphQLFormattedError } from 'graphql';
 import { correlationIdFrom, enterContext } from './context';
 import { DomainError, restErrorBody } from './errors';
+import { graphqlMetricsPlugin } from './graphql-metrics';
 import type { Logger } from './logger';
 import type { Metrics } from './metrics';
 import { bearerToken, type Principal, type TokenVerifier } from './principal';
@@ -151,7 +152,7 @@ export async function startServiceServer<TContext extends GraphQLContext>(
       gateway,
       introspection: !options.production,
       includeStacktraceInErrorResponses: false,
-      plugins: [fastifyApolloDrainPlugin(app), ...landingPage, ...(plugins ?? [])],
+      plugins: [fastifyApolloDrainPlugin(app), graphqlMetricsPlugin(metrics), ...landingPage, ...(plugins ?? [])],
       ...(persistedQueries ? { persistedQueries } : {}),
       formatError: formatGatewayError ? (formatted, error) => formatGatewayError(formatError(formatted, error)) : formatError,
     });
@@ -170,7 +171,7 @@ export async function startServiceServer<TContext extends GraphQLContext>(
       schema: buildSubgraphSchema([{ typeDefs, resolvers: resolvers as GraphQLResolverMap<unknown> }]),
       introspection: !options.production,
       includeStacktraceInErrorResponses: false,
-      plugins: [fastifyApolloDrainPlugin(app), ...landingPage],
+      plugins: [fastifyApolloDrainPlugin(app), graphqlMetricsPlugin(metrics), ...landingPage],
       formatError,
     });
     await apollo.start();

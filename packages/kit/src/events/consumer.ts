@@ -145,6 +145,12 @@ export async function startConsumer<Tx>(options: ConsumerOptions<Tx & SqlExecuto
     throw new Error(`could not start consuming ${queue}: ${errorMessage(error)}`, { cause: error });
   }
   log.info({ queue, types: [...routes.keys()], prefetch }, 'consuming events');
+  // Every scrape of /metrics asks RabbitMQ how many messages wait in the queue (the consumer's lag)
+  // and how many are parked in its dead-letter queue.
+  const unwatchQueue = metrics?.watchQueue(queue, async () => {
+    const [main, parked] = await Promise.all([republisher.checkQueue(queue), republisher.checkQueue(deadLetterQueueName(queue))]);
+    return { ready: main.messageCount, deadLettered: parked.messageCount };
+  });
 
   async function handleDelivery(channel: Channel, message: ConsumeMessage): Promise<void> {
     const started = performance.now();
@@ -250,6 +256,7 @@ export async function startConsumer<Tx>(options: ConsumerOptions<Tx & SqlExecuto
     async stop() {
       if (stopping) return;
       stopping = true;
+      unwatchQueue?.();
       if (active) {
         try {
           await active.channel.cancel(active.consumerTag);

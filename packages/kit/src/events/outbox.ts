@@ -117,6 +117,8 @@ export class OutboxRelay {
     this.pollIntervalMs = options.pollIntervalMs ?? 1_000;
     this.batchSize = options.batchSize ?? 100;
     this.backoff = options.backoff ?? { initialMs: 500, maxMs: 30_000 };
+    // Every scrape of /metrics reads the backlog and the age of its oldest row afresh.
+    options.metrics?.watchOutbox(() => this.backlog());
   }
 
   start(): void {

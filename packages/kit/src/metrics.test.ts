@@ -1,0 +1,148 @@
+import { randomUUID } from 'node:crypto';
+import { parse } from 'graphql';
+import { PrismaClient, type Prisma } from '../test/generated/client';
+import { AmqpProbe, amqpUrl, eventually, migrationsDir, testLog, uniqueExchange } from '../test/support';
+import { mariadbAdapter } from './db/prisma';
+import { connectBroker, type Broker } from './events/broker';
+import { PermanentEventError, consumerQueueName, deadLetterQueueName, on, startConsumer, type Consumer } from './events/consumer';
+import { AuthUserDeleted, AuthUserRegistered } from './events/contracts';
+import { buildEvent } from './events/envelope';
+import { OutboxRelay, enqueueEvent } from './events/outbox';
+import type { TransactionRunner } from './events/sql';
+import { createMetrics } from './metrics';
+import { unauthenticated } from './errors';
+import { startServiceServer, type GraphQLContext, type ServiceServer } from './server';
+import { createTestDatabase } from './testing';
+
+type Tx = Prisma.TransactionClient;
+
+const exchange = uniqueExchange('metrics');
+const retryDelaysMs = [50];
+const metrics = createMetrics('kit-metrics-test');
+let database: Awaited<ReturnType<typeof createTestDatabase>>;
+let prisma: PrismaClient;
+let broker: Broker;
+let probe: AmqpProbe;
+let relay: OutboxRelay;
+let consumer: Consumer;
+let server: ServiceServer;
+const queue = consumerQueueName(exchange, 'metrics');
+const transaction: TransactionRunner<Tx> = (work) => prisma.$transaction(work);
+
+beforeAll(async () => {
+  database = await createTestDatabase('kit_metrics', migrationsDir);
+  prisma = new PrismaClient({ adapter: mariadbAdapter(database.url) });
+  broker = await connectBroker({ url: amqpUrl, exchange, name: 'kit-metrics-test', log: testLog });
+  probe = await AmqpProbe.open();
+  relay = new OutboxRelay({ db: prisma, transaction, broker, log: testLog, metrics, pollIntervalMs: 50 });
+  consumer = await startConsumer({
+    broker,
+    queue: 'metrics',
+    transaction,
+    log: testLog,
+    metrics,
+    retryDelaysMs,
+    relay,
+    subscriptions: [
+      on(AuthUserRegistered, async (event, tx: Tx) => {
+        await tx.ledgerEntry.create({ data: { eventId: event.id, userId: event.data.userId, note: 'registered' } });
+      }),
+      on(AuthUserDeleted, async () => {
+        throw new PermanentEventError('this test refuses deletions');
+      }),
+    ],
+  });
+  server = await startServiceServer<GraphQLContext>({
+    name: 'kit-metrics-test',
+    host: '127.0.0.1',
+    port: 0,
+    production: true,
+    log: testLog,
+    metrics,
+    readiness: {},
+    verifyToken: async () => {
+      throw unauthenticated('no tokens in this test');
+    },
+    subgraph: {
+      typeDefs: parse('type Query { ping: String! }'),
+      resolvers: { Query: { ping: () => 'pong' } },
+      context: (base) => base,
+    },
+  });
+});
+
+afterAll(async () => {
+  await server.close();
+  await consumer.stop();
+  await relay.stop();
+  await probe.deleteTopology(exchange, [queue, deadLetterQueueName(queue), ...retryDelaysMs.map((delay) => `${queue}.retry.${delay}`)]);
+  await probe.close();
+  await broker.close();
+  await prisma.$disconnect();
+  await database.drop();
+});
+
+async function scrape(): Promise<string> {
+  const response = await fetch(`${server.url}/metrics`);
+  expect(response.status).toBe(200);
+  return response.text();
+}
+
+/** The value of one sample of the exposition text, or undefined when it is absent. */
+function sample(text: string, name: string, labels: Record<string, string>): number | undefined {
+  for (const line of text.split('\n')) {
+    const match = /^([a-zA-Z_:][a-zA-Z0-9_:]*)\{(.*)\} (\S+)$/.exec(line);
+    if (!match || match[1] !== name) continue;
+    const present = Object.fromEntries([...match[2]!.matchAll(/([a-zA-Z_]+)="([^"]*)"/g)].map((pair) => [pair[1], pair[2]]));
+    if (Object.entries(labels).every(([key, value]) => present[key] === value)) return Number(match[3]);
+  }
+  return undefined;
+}
+
+async function enqueue(event: ReturnType<typeof buildEvent>): Promise<void> {
+  await prisma.$transaction(async (tx) => {
+    await enqueueEvent(tx, event);
+  });
+}
+
+describe('/metrics of a service', () => {
+  it('shows the outbox backlog and its oldest row while the relay has not published them', async () => {
+    const userId = randomUUID();
+    await enqueue(buildEvent(AuthUserRegistered, userId, { userId, email: `${userId}@example.com`, roles: ['customer'], displayName: 'Ada' }));
+    await enqueue(buildEvent(AuthUserDeleted, userId, { userId, deletedBy: userId }));
+
+    const text = await scrape();
+    expect(sample(text, 'outbox_backlog_events', { service: 'kit-metrics-test' })).toBe(2);
+    expect(sample(text, 'outbox_oldest_unsent_age_seconds', { service: 'kit-metrics-test' })).toBeGreaterThanOrEqual(0);
+  });
+
+  it('counts published, processed and dead-lettered events per type, and shows the dead-letter queue depth, once the relay runs', async () => {
+    relay.start();
+
+    const text = await eventually(async () => {
+      const scraped = await scrape();
+      expect(sample(scraped, 'events_consumed_total', { queue, type: 'auth.user.deleted', outcome: 'dead-lettered' })).toBe(1);
+      expect(sample(scraped, 'consumer_queue_messages', { queue, kind: 'dead-lettered' })).toBe(1);
+      return scraped;
+    });
+    expect(sample(text, 'events_published_total', { type: 'auth.user.registered' })).toBe(1);
+    expect(sample(text, 'events_published_total', { type: 'auth.user.deleted' })).toBe(1);
+    expect(sample(text, 'events_consumed_total', { queue, type: 'auth.user.registered', outcome: 'processed' })).toBe(1);
+    expect(sample(text, 'consumer_queue_messages', { queue, kind: 'ready' })).toBe(0);
+    expect(sample(text, 'outbox_backlog_events', {})).toBe(0);
+  });
+
+  it('observes GraphQL operation latency by operation name and outcome', async () => {
+    const response = await fetch(`${server.url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ query: 'query Ping { ping }', operationName: 'Ping' }),
+    });
+    expect(response.status).toBe(200);
+    await fetch(`${server.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: 'query Broken { nope }' }) });
+
+    const text = await scrape();
+    expect(sample(text, 'graphql_operation_duration_seconds_count', { operation: 'Ping', type: 'query', outcome: 'ok' })).toBe(1);
+    expect(sample(text, 'graphql_operation_duration_seconds_count', { operation: 'invalid', outcome: 'error' })).toBe(1);
+  });
+});
