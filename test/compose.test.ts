@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { edge, gateway, liveServices, service, services, type ServiceDefinition } from '@x/kit';
+import { createMetrics, edge, gateway, liveServices, service, services, type ServiceDefinition } from '@x/kit';
 import { parse } from 'yaml';
 import { loadKongConfig } from '../kong/src/kong-config';
 
@@ -61,8 +61,8 @@ function environmentOf(name: string): Record<string, string> {
 }
 
 describe('docker-compose.yml against the service registry', () => {
-  it('lists every service of the registry, the gateway, Kong and the four backing stores', () => {
-    const expected = [...registry.map((s) => s.name), gateway.name, 'kong', 'kong-config', 'mysql', 'mongodb', 'redis', 'rabbitmq'];
+  it('lists every service of the registry, the gateway, Kong, the four backing stores, Prometheus and Grafana', () => {
+    const expected = [...registry.map((s) => s.name), gateway.name, 'kong', 'kong-config', 'mysql', 'mongodb', 'redis', 'rabbitmq', 'prometheus', 'grafana'];
     expect(Object.keys(compose.services).sort()).toEqual(expected.sort());
   });
 
@@ -185,6 +185,67 @@ describe('docker-compose.yml against the service registry', () => {
     const documented = new Set([...envExample.matchAll(/^([A-Z0-9_]+)=/gm)].map((match) => match[1]));
     expect([...variables].filter((name) => !documented.has(name))).toEqual([]);
     expect(read('.dockerignore').split('\n')).toContain('.env');
+  });
+});
+
+interface PrometheusConfig {
+  scrape_configs: {
+    job_name: string;
+    metrics_path?: string;
+    static_configs?: { targets: string[] }[];
+    dns_sd_configs?: { names: string[]; type: string; port: number }[];
+  }[];
+}
+
+interface GrafanaDashboard {
+  uid: string;
+  panels: { title: string; datasource: { uid: string }; targets: { expr: string }[] }[];
+}
+
+describe('Prometheus and Grafana (observability/)', () => {
+  const prometheus = parse(read('observability/prometheus.yml')) as PrometheusConfig;
+  const dashboard = JSON.parse(read('observability/grafana/dashboards/x-platform.json')) as GrafanaDashboard;
+  const datasources = parse(read('observability/grafana/provisioning/datasources/prometheus.yml')) as { datasources: { uid: string; url: string }[] };
+  const expressions = dashboard.panels.flatMap((panel) => panel.targets.map((target) => target.expr)).join('\n');
+
+  it('scrapes /metrics of every live service on its registry port, and nothing else', () => {
+    const targets = prometheus.scrape_configs.flatMap((job) => (job.static_configs ?? []).flatMap((config) => config.targets));
+    expect(targets.sort()).toEqual(liveServices().map((definition) => `${definition.name}:${definition.port}`).sort());
+    for (const job of prometheus.scrape_configs) expect(job.metrics_path ?? '/metrics').toBe('/metrics');
+  });
+
+  it('scrapes every gateway replica through the addresses its one name resolves to', () => {
+    const discovered = prometheus.scrape_configs.flatMap((job) => job.dns_sd_configs ?? []);
+    expect(discovered).toEqual([{ names: [gateway.name], type: 'A', port: gateway.port }]);
+    expect(composeService(gateway.name).deploy?.replicas).toBeGreaterThan(1);
+  });
+
+  it('mounts that configuration into Prometheus, and provisions Grafana with it as data source and the dashboard', () => {
+    expect(composeService('prometheus').volumes).toContain('./observability/prometheus.yml:/etc/prometheus/prometheus.yml:ro');
+    expect(composeService('grafana').volumes).toEqual(
+      expect.arrayContaining(['./observability/grafana/provisioning:/etc/grafana/provisioning:ro', './observability/grafana/dashboards:/var/lib/grafana/dashboards:ro']),
+    );
+    expect(datasources.datasources).toEqual([expect.objectContaining({ uid: 'x-prometheus', url: 'http://prometheus:9090' })]);
+    for (const panel of dashboard.panels) expect(panel.datasource.uid).toBe('x-prometheus');
+  });
+
+  it('charts the platform\'s own metrics: HTTP, GraphQL and subgraph latency, events per type, outbox backlog and age, consumer lag', () => {
+    for (const metric of [
+      'http_request_duration_seconds_bucket',
+      'graphql_operation_duration_seconds_bucket',
+      'gateway_subgraph_fetch_duration_seconds_bucket',
+      'events_published_total',
+      'events_consumed_total',
+      'outbox_backlog_events',
+      'outbox_oldest_unsent_age_seconds',
+      'consumer_queue_messages',
+    ]) {
+      expect(expressions).toContain(metric);
+    }
+    // Every metric the dashboard asks for is one the kit's registry exposes.
+    const exposed = new Set(createMetrics('compose-test').registry.getMetricsAsArray().map((metric) => metric.name));
+    const asked = [...expressions.matchAll(/\b([a-z0-9_]+?)(_bucket|_count|_sum)?\{/g)].map((match) => match[1] ?? '');
+    expect(asked.filter((name) => !exposed.has(name))).toEqual([]);
   });
 });
 
