@@ -3,9 +3,20 @@ import { currentContext } from './context';
 
 export type { Logger };
 
-/** JSON logs on stdout; every line carries the correlation id of the work in progress. */
-export function createLogger(service: string, level: string = process.env.LOG_LEVEL ?? 'info'): Logger {
-  return pino({
+const traceparentPattern = /^[0-9a-f]{2}-([0-9a-f]{32})-[0-9a-f]{16}-[0-9a-f]{2}$/;
+
+/** The trace id of a W3C traceparent (version-traceid-parentid-flags), when it is one. */
+function traceIdOf(traceparent: string | undefined): { traceId?: string } {
+  const traceId = traceparent ? traceparentPattern.exec(traceparent)?.[1] : undefined;
+  return traceId ? { traceId } : {};
+}
+
+/**
+ * JSON logs on stdout (or `destination`); every line carries the service, and the correlation id, the
+ * trace id and the event type of the work in progress.
+ */
+export function createLogger(service: string, level: string = process.env.LOG_LEVEL ?? 'info', destination?: pino.DestinationStream): Logger {
+  const options: pino.LoggerOptions = {
     level,
     base: { service },
     timestamp: pino.stdTimeFunctions.isoTime,
@@ -15,10 +26,13 @@ export function createLogger(service: string, level: string = process.env.LOG_LE
       if (!context) return {};
       return {
         correlationId: context.correlationId,
+        // W3C traceparent: version-traceid-parentid-flags; the trace id links the line to its trace.
+        ...traceIdOf(context.traceparent),
         ...(context.eventType ? { eventType: context.eventType } : {}),
         ...(context.causationId ? { causationId: context.causationId } : {}),
       };
     },
     redact: { paths: ['password', '*.password', 'refreshToken', '*.refreshToken', 'req.headers.authorization'], censor: '[redacted]' },
-  });
+  };
+  return destination ? pino(options, destination) : pino(options);
 }

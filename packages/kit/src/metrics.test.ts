@@ -9,6 +9,8 @@ import { AuthUserDeleted, AuthUserRegistered } from './events/contracts';
 import { buildEvent } from './events/envelope';
 import { OutboxRelay, enqueueEvent } from './events/outbox';
 import type { TransactionRunner } from './events/sql';
+import { runWithContext } from './context';
+import { createLogger } from './logger';
 import { createMetrics } from './metrics';
 import { unauthenticated } from './errors';
 import { startServiceServer, type GraphQLContext, type ServiceServer } from './server';
@@ -19,6 +21,9 @@ type Tx = Prisma.TransactionClient;
 const exchange = uniqueExchange('metrics');
 const retryDelaysMs = [50];
 const metrics = createMetrics('kit-metrics-test');
+const consumerLines: Record<string, unknown>[] = [];
+const consumerLog = createLogger('kit-metrics-test', 'info', { write: (line: string) => consumerLines.push(JSON.parse(line) as Record<string, unknown>) });
+const traceId = '4bf92f3577b34da6a3ce929d0e0e4736';
 let database: Awaited<ReturnType<typeof createTestDatabase>>;
 let prisma: PrismaClient;
 let broker: Broker;
@@ -39,7 +44,7 @@ beforeAll(async () => {
     broker,
     queue: 'metrics',
     transaction,
-    log: testLog,
+    log: consumerLog,
     metrics,
     retryDelaysMs,
     relay,
@@ -108,7 +113,11 @@ async function enqueue(event: ReturnType<typeof buildEvent>): Promise<void> {
 describe('/metrics of a service', () => {
   it('shows the outbox backlog and its oldest row while the relay has not published them', async () => {
     const userId = randomUUID();
-    await enqueue(buildEvent(AuthUserRegistered, userId, { userId, email: `${userId}@example.com`, roles: ['customer'], displayName: 'Ada' }));
+    // Built inside a request's context, as a resolver would: the event carries its correlation id and trace context.
+    const registered = runWithContext({ correlationId: 'metrics-test-request', traceparent: `00-${traceId}-00f067aa0ba902b7-01` }, () =>
+      buildEvent(AuthUserRegistered, userId, { userId, email: `${userId}@example.com`, roles: ['customer'], displayName: 'Ada' }),
+    );
+    await enqueue(registered);
     await enqueue(buildEvent(AuthUserDeleted, userId, { userId, deletedBy: userId }));
 
     const text = await scrape();
@@ -144,5 +153,19 @@ describe('/metrics of a service', () => {
     const text = await scrape();
     expect(sample(text, 'graphql_operation_duration_seconds_count', { operation: 'Ping', type: 'query', outcome: 'ok' })).toBe(1);
     expect(sample(text, 'graphql_operation_duration_seconds_count', { operation: 'invalid', outcome: 'error' })).toBe(1);
+  });
+
+  it('logs one JSON line per handled event with its service, correlation id, trace id and event type', () => {
+    const handled = consumerLines.filter((line) => line.msg === 'event handled');
+    expect(handled).toHaveLength(1);
+    expect(handled[0]).toMatchObject({
+      service: 'kit-metrics-test',
+      correlationId: 'metrics-test-request',
+      traceId,
+      eventType: 'auth.user.registered',
+      outcome: 'processed',
+    });
+    const parked = consumerLines.filter((line) => line.msg === 'event not handled');
+    expect(parked).toEqual([expect.objectContaining({ service: 'kit-metrics-test', eventType: 'auth.user.deleted', outcome: 'dead-lettered' })]);
   });
 });
