@@ -129,16 +129,16 @@ describe('local edge with kong/kong.yml', () => {
     expect(gateway.seen).toHaveLength(0);
   });
 
-  it('measures a chunked body without Content-Length: over the limit 413, under it forwarded intact', async () => {
-    const chunks = (count: number) => Readable.from(Array.from({ length: count }, () => Buffer.alloc(256 * 1024, 0x61)));
+  it("measures a chunked body without Content-Length: over /graphql's 256 KB limit 413, under it forwarded intact", async () => {
+    const chunks = (count: number) => Readable.from(Array.from({ length: count }, () => Buffer.alloc(64 * 1024, 0x61)));
     const tooBig = await call(edge, '/graphql', { method: 'POST', headers: { 'content-type': 'application/json' }, body: chunks(5) });
     expect(tooBig.status).toBe(413);
     expect(gateway.seen).toHaveLength(0);
 
     const fits = await call(edge, '/graphql', { method: 'POST', headers: { 'content-type': 'application/json' }, body: chunks(3) });
     expect(fits.status).toBe(200);
-    expect(fits.json()).toMatchObject({ bodyBytes: 3 * 256 * 1024 });
-    expect(gateway.seen[0]?.body.equals(Buffer.alloc(3 * 256 * 1024, 0x61))).toBe(true);
+    expect(fits.json()).toMatchObject({ bodyBytes: 3 * 64 * 1024 });
+    expect(gateway.seen[0]?.body.equals(Buffer.alloc(3 * 64 * 1024, 0x61))).toBe(true);
   });
 
   it('applies the auth route’s own 64 KB limit over the global one', async () => {

@@ -197,6 +197,8 @@ export async function startEdge(options: EdgeOptions = {}): Promise<RunningEdge>
 
     const service = match.route.service;
     const query = (request.raw.url ?? '').slice(requestPath(request).length);
+    // reply-from decodes the URL it is given: malformed percent-encoding (`%ZZ`) is the client's error, not a 500.
+    if (!decodesAsUri(`${match.upstreamPath}${query}`)) return sendError(reply, 400, 'the request URL has malformed percent-encoding');
     // Another target can take the request only if its body can be sent again: read it first.
     if (service.retries > 0 && service.targets.length > 1 && !context.bufferedBody && isReadable(request.body)) {
       context.bufferedBody = await readAll(request.body);
@@ -393,4 +395,13 @@ if (require.main === module) {
     process.stderr.write(`edge: cannot start: ${error instanceof Error ? error.message : String(error)}\n`);
     process.exit(1);
   });
+}
+
+function decodesAsUri(url: string): boolean {
+  try {
+    decodeURIComponent(url);
+    return true;
+  } catch {
+    return false;
+  }
 }

@@ -143,6 +143,9 @@ export function checkLimits(
   operation: OperationDefinitionNode,
   variables: Record<string, unknown>,
 ): { error?: GraphQLError; cost: number } {
+  // Without this the query planner fails on, e.g., `subscription { x }` with a 500: it is the client's error.
+  const root = operation.operation === 'mutation' ? schema.getMutationType() : operation.operation === 'subscription' ? schema.getSubscriptionType() : schema.getQueryType();
+  if (!root) return { cost: 0, error: limitError('GRAPHQL_VALIDATION_FAILED', `this API has no ${operation.operation} operations`, {}) };
   const { depth, aliases } = operationShape(document, operation);
   if (depth > limits.maxDepth) {
     return { cost: 0, error: limitError('QUERY_TOO_DEEP', `the query is ${depth} levels deep; at most ${limits.maxDepth} are allowed`, { depth, maxDepth: limits.maxDepth }) };
