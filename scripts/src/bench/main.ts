@@ -1,6 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createConnection } from 'mariadb';
@@ -31,6 +31,20 @@ export const storeQuery = `query StoreWithPicks($id: ID!) {
   }
 }`;
 
+/**
+ * The shape of The Guild's federation benchmark query on X's schema: lists of entities whose fields
+ * come from other subgraphs, three levels deep (store → picks → store → store-categories; store → store-categories → store).
+ */
+export const deepQuery = `query DeepNested {
+  stores(first: 10) {
+    edges { node {
+      id name
+      picks(first: 20) { edges { node { id name price { amountMinor currency } store { id name city categories { id name } } } } }
+      categories { id name stores(first: 5) { edges { node { id name city } } } }
+    } }
+  }
+}`;
+
 /** The three subgraph calls the plan makes for storeQuery, each sent straight to its subgraph. */
 const subgraphCalls = (storeId: string, categoryId: string) => [
   { subgraph: 'store', query: 'query ($id: ID!) { store(id: $id) { __typename id name city status categories { __typename id } } }', variables: { id: storeId } },
@@ -55,12 +69,16 @@ export interface BenchResults {
   startedAt: string;
   finishedAt?: string;
   machine: { cpus: number; model: string; node: string; loadAverageAtStart: number[] };
+  /** The code measured: HEAD and the files that differed from it (others work in the same tree). */
+  code: { commit: string; uncommitted: string[] };
   settings: { connections: number; seconds: number; nodeEnv: string };
   footprint?: { startToReadyMs: number; rssMiB: number; processes: { pid: number; rssMiB: number }[] };
-  gateway: { runs: Run[]; subgraphFloor?: { requestsPerSecond: number; p50Ms: number; p99Ms: number }; skipped: string[] };
+  gateway: { runs: Run[]; deepRuns: Run[]; subgraphFloor?: { requestsPerSecond: number; p50Ms: number; p99Ms: number }; skipped: string[] };
   edge: { runs: Run[]; skipped: string[] };
   events?: { floor: EventFloor; saga: SagaFigures[] };
   profiles: { gateway?: ProfileSummary; edge?: ProfileSummary };
+  /** The first error lines each process logged during the run (the logs themselves are deleted). */
+  loggedErrors: Record<string, string[]>;
   problems: string[];
 }
 
@@ -190,10 +208,12 @@ async function main(): Promise<void> {
   const results: BenchResults = {
     startedAt: new Date().toISOString(),
     machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model ?? 'unknown', node: process.version, loadAverageAtStart: os.loadavg().map((value) => round(value, 2)) },
+    code: codeState(),
     settings: { connections, seconds, nodeEnv },
-    gateway: { runs: [], skipped: [] },
+    gateway: { runs: [], deepRuns: [], skipped: [] },
     edge: { runs: [], skipped: [] },
     profiles: {},
+    loggedErrors: {},
     problems: [],
   };
   const helpers: Helper[] = [];
@@ -230,14 +250,15 @@ async function main(): Promise<void> {
 
     // 1. Gateway overhead.
     const body = JSON.stringify({ query: storeQuery, variables: { id: storeId }, operationName: 'StoreWithPicks' });
-    const gatewayRun = async (name: string, target: LoadTarget, note?: string) => {
+    const deepBody = JSON.stringify({ query: deepQuery, operationName: 'DeepNested' });
+    const gatewayRun = async (name: string, target: LoadTarget, note?: string, into: Run[] = results.gateway.runs) => {
       try {
         const check = await fetch(target.url, { method: 'POST', headers: { 'content-type': 'application/json', ...target.headers }, body: target.body ?? body });
         const answer = (await check.json()) as GraphQLAnswer<unknown>;
         if (answer.errors?.length || !answer.data) throw new Error(`answers ${JSON.stringify(answer).slice(0, 300)}`);
         say(`load: ${name}`);
         const figures = await load({ body, ...target }, { connections, seconds });
-        results.gateway.runs.push({ name, ...figures, ...(note ? { note } : {}) });
+        into.push({ name, ...figures, ...(note ? { note } : {}) });
         say(`  ${figures.requestsPerSecond} req/s, p50 ${figures.p50Ms} ms, p99 ${figures.p99Ms} ms, non-2xx ${figures.non2xx}, errors ${figures.errors}`);
       } catch (error) {
         problem(name, error);
@@ -261,6 +282,7 @@ async function main(): Promise<void> {
       };
     }
     await gatewayRun('X gateway', { url: `${platform.urls.gateway}/graphql` });
+    await gatewayRun('X gateway', { url: `${platform.urls.gateway}/graphql`, body: deepBody }, undefined, results.gateway.deepRuns);
     let benchEdge: Helper | undefined;
     try {
       benchEdge = await startBenchEdge({ name: 'bench-edge', stateDir, platform, gatewayTargets: [new URL(platform.urls.gateway).host], env: common });
@@ -314,6 +336,7 @@ async function main(): Promise<void> {
           });
           helpers.push(helper);
           await gatewayRun(variant.name, { url: `${helper.url}/graphql` });
+          await gatewayRun(variant.name, { url: `${helper.url}/graphql`, body: deepBody }, undefined, results.gateway.deepRuns);
           await helper.stop();
         } catch (error) {
           results.gateway.skipped.push(`${variant.name}: ${error instanceof Error ? error.message : String(error)}`);
@@ -405,6 +428,7 @@ async function main(): Promise<void> {
     if (platform) await platform.stop().catch((error: unknown) => problem('stopping the platform', error));
     await dropDatabasesAndUsers(prefix).catch((error: unknown) => problem('dropping bench databases', error));
     deleteBrokerTopology(exchange);
+    results.loggedErrors = loggedErrors(path.join(stateDir, 'logs'));
     rmSync(stateDir, { recursive: true, force: true });
   }
 
@@ -439,6 +463,37 @@ async function profileUnderLoad(name: string, start: (nodeFlags: string[]) => Pr
   mkdirSync(path.dirname(kept), { recursive: true });
   writeFileSync(kept, readFileSync(summary.file));
   return { ...summary, file: path.relative(path.join(repoRoot, 'bench'), kept) };
+}
+
+/** Up to three error/fatal lines (pino levels 50/60) per log file, shortened. */
+function loggedErrors(logDir: string): Record<string, string[]> {
+  const found: Record<string, string[]> = {};
+  let files: string[] = [];
+  try {
+    files = readdirSync(logDir).filter((name) => name.endsWith('.log'));
+  } catch {
+    return found;
+  }
+  for (const file of files) {
+    const lines = readFileSync(path.join(logDir, file), 'utf8')
+      .split('\n')
+      .filter((line) => /"level":(50|60)\b/.test(line));
+    if (lines.length) found[file.replace(/\.log$/, '')] = [`${lines.length} error lines; first: ${lines[0]!.slice(0, 400)}`, ...lines.slice(1, 3).map((line) => line.slice(0, 400))];
+  }
+  return found;
+}
+
+function codeState(): { commit: string; uncommitted: string[] } {
+  try {
+    const commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: repoRoot, encoding: 'utf8' }).trim();
+    const uncommitted = execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], { cwd: repoRoot, encoding: 'utf8' })
+      .split('\n')
+      .map((line) => line.slice(3).trim())
+      .filter((file) => file && !file.startsWith('bench/'));
+    return { commit, uncommitted };
+  } catch {
+    return { commit: 'unknown', uncommitted: [] };
+  }
 }
 
 /** The pid of the process listening on a local TCP port (from /proc/net/tcp and the fds in /proc). */

@@ -26,6 +26,7 @@ export function writeReport(results: BenchResults): string {
   out.push(
     `One run of \`npm run bench\` (${results.startedAt} → ${results.finishedAt ?? '?'}), ${results.machine.cpus} cores (${results.machine.model}), Node ${results.machine.node}, load average at start ${results.machine.loadAverageAtStart.join(' / ')}. ` +
       `autocannon, ${results.settings.connections} connections, ${results.settings.seconds} s per row after a 1 s warm-up; services in NODE_ENV=${results.settings.nodeEnv}. ` +
+      `Code: ${results.code.commit}${results.code.uncommitted.length ? ` plus uncommitted changes to ${results.code.uncommitted.join(', ')}` : ''}. ` +
       'The machine is shared with other engineers running tests, so absolute figures move by tens of percent between runs: **read the ratios**, each taken against a baseline measured in this same run. Raw figures: [results.json](results.json).',
     '',
   );
@@ -34,6 +35,11 @@ export function writeReport(results: BenchResults): string {
   out.push(...runTable(results.gateway.runs, gw?.requestsPerSecond, 'X gateway'));
   if (floor) out.push(`| **floor**: the plan's three subgraph calls (capacity 1/Σ(1/req/s); latency store + max(categories, picks)) | ${fmt(floor.requestsPerSecond)} | ${fmt(floor.p50Ms)} | ${fmt(floor.p99Ms)} | | ${ratio(floor.requestsPerSecond, gw?.requestsPerSecond)} |`);
   for (const skipped of results.gateway.skipped) out.push('', `Not measured: ${skipped}`);
+  if (results.gateway.deepRuns.length) {
+    const deepX = find(results.gateway.deepRuns, 'X gateway');
+    out.push('', '### Deeply nested query (the shape of The Guild\'s federation benchmark: lists whose fields come from other subgraphs, three levels deep)', '');
+    out.push(...runTable(results.gateway.deepRuns, deepX?.requestsPerSecond, 'X gateway'));
+  }
   out.push('');
 
   out.push('## 2. Edge cost: a small authenticated POST to a tiny node:http upstream', '');
@@ -82,6 +88,10 @@ export function writeReport(results: BenchResults): string {
   if (gw && floor && gw.requestsPerSecond > floor.requestsPerSecond)
     reading.push('The gateway beats that floor because all 50 connections send the same query: its fetcher merges identical subgraph fetches in flight, so the subgraphs answer far fewer calls than the gateway answers requests (Hive Gateway\'s Rust planner does the same by default). With distinct queries the floor would bind.');
   if (gw && hive) reading.push(`Against Hive Gateway on the same supergraph and subgraphs, X's gateway does ${ratio(gw.requestsPerSecond, hive.requestsPerSecond)} its throughput${hiveRust ? ` and ${ratio(gw.requestsPerSecond, hiveRust.requestsPerSecond)} that of Hive Gateway with its Rust planner` : ''}.`);
+  const deepX = find(results.gateway.deepRuns, 'X gateway');
+  const deepHive = find(results.gateway.deepRuns, 'Hive Gateway');
+  const deepRust = find(results.gateway.deepRuns, 'Hive Gateway + Rust planner (router-runtime)');
+  if (deepX && (deepHive || deepRust)) reading.push(`On the deeply nested query X's gateway does ${ratio(deepX.requestsPerSecond, deepHive?.requestsPerSecond)} Hive Gateway's throughput and ${ratio(deepX.requestsPerSecond, deepRust?.requestsPerSecond)} that of its Rust planner.`);
   if (gw && edgeGw) reading.push(`Putting X's edge in front keeps ${ratio(edgeGw.requestsPerSecond, gw.requestsPerSecond)} of the gateway's throughput${twoGw ? `; a second gateway replica behind the edge gives ${ratio(twoGw.requestsPerSecond, edgeGw.requestsPerSecond)} of one replica's (two cores, shared with everything else)` : ''}.`);
   if (xEdge && nginx) reading.push(`On a small request X's edge (JWT verify + Redis rate-limit counters + file log) does ${ratio(xEdge.requestsPerSecond, nginx.requestsPerSecond)} of nginx's throughput${upstream ? `; nginx itself keeps ${ratio(nginx.requestsPerSecond, upstream.requestsPerSecond)} of the bare upstream's` : ''}.`);
   if (results.events) {
@@ -99,6 +109,7 @@ export function writeReport(results: BenchResults): string {
     reading.push(`Biggest costs in the ${which} profile: ${top.map((a) => `${a.area} (${a.percent}%)`).join(', ')}; top function \`${profile.functions[0]?.name ?? '?'}\`.`);
   }
   for (const line of results.problems) reading.push(`Problem during this run: ${line}`);
+  for (const [process, lines] of Object.entries(results.loggedErrors)) reading.push(`${process} logged errors during the run: ${lines[0]!.replace(/\|/g, '/').slice(0, 300)}`);
   out.push(...reading.map((line) => `- ${line}`), '');
   return `${out.join('\n')}\n`;
 }
