@@ -1,7 +1,7 @@
 import { RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@apollo/gateway';
 import type { Fetcher } from '@apollo/utils.fetcher';
 import { performance } from 'node:perf_hooks';
-import type { GatewayContext, Metrics } from '@x/kit';
+import { inSpan, SpanKind, type GatewayContext, type Metrics } from '@x/kit';
 import { Agent, fetch as undiciFetch, Response } from 'undici';
 
 type FetchInit = NonNullable<Parameters<typeof undiciFetch>[1]>;
@@ -89,16 +89,23 @@ export class ForwardingDataSource extends RemoteGraphQLDataSource<GatewayContext
 
   override async process(options: GraphQLDataSourceProcessOptions<GatewayContext>): ReturnType<RemoteGraphQLDataSource<GatewayContext>['process']> {
     // Health checks and schema loads are not client traffic.
-    if (!this.timing || !('incomingRequestContext' in options)) return super.process(options);
-    const started = performance.now();
-    let outcome = 'error';
-    try {
-      const response = await super.process(options);
-      if ((response.errors?.length ?? 0) === 0) outcome = 'ok';
-      return response;
-    } finally {
-      this.timing.metrics.subgraphFetchDuration.observe({ subgraph: this.timing.subgraph, outcome }, (performance.now() - started) / 1000);
-    }
+    if (!('incomingRequestContext' in options)) return super.process(options);
+    const subgraph = this.timing?.subgraph ?? 'subgraph';
+    const forwarded = options.context.forwardedHeaders;
+    // A client span per fetch; the subgraph's server span becomes its child through the forwarded traceparent.
+    return inSpan(`POST ${subgraph}`, SpanKind.CLIENT, forwarded.traceparent, { 'server.address': subgraph, 'graphql.operation.name': options.request.operationName ?? '' }, async ({ traceparent }) => {
+      const traced = traceparent ? { ...options, context: { ...options.context, forwardedHeaders: { ...forwarded, traceparent } } } : options;
+      if (!this.timing) return super.process(traced);
+      const started = performance.now();
+      let outcome = 'error';
+      try {
+        const response = await super.process(traced);
+        if ((response.errors?.length ?? 0) === 0) outcome = 'ok';
+        return response;
+      } finally {
+        this.timing.metrics.subgraphFetchDuration.observe({ subgraph, outcome }, (performance.now() - started) / 1000);
+      }
+    });
   }
 
   override willSendRequest(options: GraphQLDataSourceProcessOptions<GatewayContext>): void {

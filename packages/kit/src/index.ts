@@ -14,3 +14,4 @@ export * from './server';
 export * from './validation';
 export * from './db';
 export * from './events';
+export { inSpan, SpanKind, startSpan, startTracing, traceparentOf, type StartedSpan, type Tracing } from './tracing';

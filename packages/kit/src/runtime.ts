@@ -10,6 +10,7 @@ import { Lifecycle } from './lifecycle';
 import { createLogger, type Logger } from './logger';
 import { createMetrics, type Metrics } from './metrics';
 import { createTokenVerifier, type TokenVerifier } from './principal';
+import { startTracing } from './tracing';
 import { startServiceServer, type GraphQLContext, type ServiceServer, type ServiceServerOptions } from './server';
 
 const runtimeShape = (port: number) => ({ ...baseConfigShape, PORT: portSetting(port) });
@@ -55,6 +56,9 @@ export async function runService<S extends z.ZodRawShape>(
   }
   log.level = config.LOG_LEVEL;
   const lifecycle = new Lifecycle(log);
+  // Spans go out over OTLP only when OTEL_EXPORTER_OTLP_ENDPOINT is set; flushed on shutdown.
+  const tracing = startTracing(name);
+  if (tracing) lifecycle.add('tracing', () => tracing.shutdown());
   const runtime: ServiceRuntime<S> = {
     name,
     config,

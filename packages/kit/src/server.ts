@@ -7,12 +7,14 @@ import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph';
 import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyRequest } from 'fastify';
 import { GraphQLError, type DocumentNode, type GraphQLFormattedError } from 'graphql';
-import { correlationIdFrom, enterContext } from './context';
+import { correlationIdFrom, currentContext, enterContext } from './context';
 import { DomainError, restErrorBody } from './errors';
 import { graphqlMetricsPlugin } from './graphql-metrics';
 import type { Logger } from './logger';
 import type { Metrics } from './metrics';
 import { bearerToken, type Principal, type TokenVerifier } from './principal';
+import { SpanKind, markSpanFailed, startSpan } from './tracing';
+import type { Span } from '@opentelemetry/api';
 
 export interface GraphQLContext extends BaseContext {
   principal: Principal | null;
@@ -88,12 +90,29 @@ export async function startServiceServer<TContext extends GraphQLContext>(
     return503OnClosing: true,
   });
 
+  // The server span of each request; what the request causes (subgraph fetches, events) is its child.
+  const spans = new WeakMap<FastifyRequest, Span>();
   app.addHook('onRequest', async (request, reply) => {
-    enterContext({ correlationId: request.id, traceparent: headerValue(request.headers.traceparent) });
+    const incoming = headerValue(request.headers.traceparent);
+    const route = request.routeOptions.url ?? 'unmatched';
+    const { span, traceparent } = startSpan(`${request.method} ${route}`, SpanKind.SERVER, incoming, {
+      'http.request.method': request.method,
+      'http.route': route,
+      'url.path': request.url.split('?')[0] ?? request.url,
+      'x.correlation_id': request.id,
+    });
+    spans.set(request, span);
+    enterContext({ correlationId: request.id, traceparent: traceparent ?? incoming });
     reply.header('x-correlation-id', request.id);
   });
   app.addHook('onResponse', async (request, reply) => {
     const route = request.routeOptions.url ?? 'unmatched';
+    const span = spans.get(request);
+    if (span) {
+      span.setAttribute('http.response.status_code', reply.statusCode);
+      if (reply.statusCode >= 500) markSpanFailed(span, `status ${reply.statusCode}`);
+      span.end();
+    }
     metrics.httpDuration.observe({ method: request.method, route, status: String(reply.statusCode) }, reply.elapsedTime / 1000);
     if (route === '/health' || route === '/metrics') return;
     request.log.info(
@@ -241,6 +260,9 @@ function forwardedHeaders(request: FastifyRequest): Record<string, string> {
     const value = headerValue(request.headers[name]);
     if (value && name !== 'x-correlation-id') headers[name] = value;
   }
+  // The gateway's server span is the parent of its subgraph fetches (the incoming traceparent when tracing is off).
+  const traceparent = currentContext()?.traceparent;
+  if (traceparent) headers.traceparent = traceparent;
   return headers;
 }
 

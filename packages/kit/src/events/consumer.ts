@@ -6,6 +6,7 @@ import type { z } from 'zod';
 import { runWithContext } from '../context';
 import type { Logger } from '../logger';
 import type { Metrics } from '../metrics';
+import { markSpanFailed, messagingAttributes, SpanKind, startSpan } from '../tracing';
 import { assertEventsExchange, errorMessage, type Broker } from './broker';
 import { closeTimeoutMs, openChannel, settlesWithin } from './channels';
 import { isDependencyUnavailable } from './dependency-failures';
@@ -164,17 +165,26 @@ export async function startConsumer<Tx>(options: ConsumerOptions<Tx & SqlExecuto
         return;
       }
       const { event, subscription } = decoded;
+      const parent = traceparentOf(message) ?? event.traceparent;
+      // A consumer span under the publish; events the handler enqueues become its children.
+      const span = startSpan(`${event.type} process`, SpanKind.CONSUMER, parent, messagingAttributes(broker.exchange, event, 'process', queue));
       const context = {
         correlationId: event.correlationId,
         causationId: event.id,
         eventType: event.type,
-        traceparent: traceparentOf(message) ?? event.traceparent,
+        traceparent: span.traceparent,
       };
-      await runWithContext(context, async () => {
-        const { outcome, reason } = await handleEvent(event, subscription, message, attempt);
-        settle(channel, message, 'ack');
-        record({ type: event.type, id: event.id, outcome, started, attempt, reason });
-      });
+      try {
+        await runWithContext(context, async () => {
+          const { outcome, reason } = await handleEvent(event, subscription, message, attempt);
+          settle(channel, message, 'ack');
+          record({ type: event.type, id: event.id, outcome, started, attempt, reason });
+          span.span.setAttribute('x.event.outcome', outcome);
+          if (reason !== undefined && outcome !== 'processed' && outcome !== 'duplicate') markSpanFailed(span.span, reason);
+        });
+      } finally {
+        span.span.end();
+      }
     } catch (error) {
       // The retry or DLQ copy was not confirmed, so the original must stay: back to the queue, after a
       // pause so a broken broker does not turn into a redelivery loop.

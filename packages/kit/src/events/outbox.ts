@@ -1,5 +1,6 @@
 import type { Logger } from '../logger';
 import type { Metrics } from '../metrics';
+import { inSpan, messagingAttributes, SpanKind } from '../tracing';
 import { errorMessage, type Broker } from './broker';
 import { envelopeSchema, type EventEnvelope } from './envelope';
 import type { SqlExecutor, TransactionRunner } from './sql';
@@ -197,7 +198,11 @@ export class OutboxRelay {
 
   private async publishRow(row: PendingEvent): Promise<EventEnvelope> {
     const event = envelopeSchema.parse(JSON.parse(row.payload));
-    await this.options.broker.publish(event);
+    const { broker } = this.options;
+    // A producer span under the request that committed the event; its traceparent rides in the message headers.
+    await inSpan(`${event.type} publish`, SpanKind.PRODUCER, event.traceparent, messagingAttributes(broker.exchange, event, 'send'), async ({ traceparent }) => {
+      await broker.publish(traceparent ? { ...event, traceparent } : event);
+    });
     return event;
   }
 

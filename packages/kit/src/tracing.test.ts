@@ -1,0 +1,141 @@
+import { randomUUID } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { PrismaClient, type Prisma } from '../test/generated/client';
+import { AmqpProbe, amqpUrl, eventually, migrationsDir, testLog, uniqueExchange } from '../test/support';
+import { mariadbAdapter } from './db/prisma';
+import { unauthenticated } from './errors';
+import { connectBroker, type Broker } from './events/broker';
+import { consumerQueueName, deadLetterQueueName, on, startConsumer, type Consumer } from './events/consumer';
+import { AuthUserRegistered } from './events/contracts';
+import { buildEvent } from './events/envelope';
+import { OutboxRelay, enqueueEvent } from './events/outbox';
+import type { TransactionRunner } from './events/sql';
+import { createMetrics } from './metrics';
+import { startServiceServer, type GraphQLContext, type ServiceServer } from './server';
+import { createTestDatabase } from './testing';
+import { startTracing, type Tracing } from './tracing';
+
+type Tx = Prisma.TransactionClient;
+
+interface ReceivedSpan {
+  traceId: string;
+  spanId: string;
+  parentSpanId?: string;
+  name: string;
+  kind: number;
+  attributes: { key: string; value: { stringValue?: string } }[];
+}
+
+const exchange = uniqueExchange('tracing');
+const retryDelaysMs = [50];
+const queue = consumerQueueName(exchange, 'tracing');
+const spans: ReceivedSpan[] = [];
+let receiver: Server;
+let tracing: Tracing | undefined;
+let database: Awaited<ReturnType<typeof createTestDatabase>>;
+let prisma: PrismaClient;
+let broker: Broker;
+let probe: AmqpProbe;
+let relay: OutboxRelay;
+let consumer: Consumer;
+let server: ServiceServer;
+const transaction: TransactionRunner<Tx> = (work) => prisma.$transaction(work);
+
+/** An in-process OTLP/HTTP receiver: keeps every span of every JSON export request. */
+async function startReceiver(): Promise<string> {
+  receiver = createServer((request, response) => {
+    const chunks: Buffer[] = [];
+    request.on('data', (chunk: Buffer) => chunks.push(chunk));
+    request.on('end', () => {
+      const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { resourceSpans: { scopeSpans: { spans: ReceivedSpan[] }[] }[] };
+      for (const resource of body.resourceSpans) for (const scope of resource.scopeSpans) spans.push(...scope.spans);
+      response.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+    });
+  });
+  await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+  return `http://127.0.0.1:${(receiver.address() as AddressInfo).port}`;
+}
+
+beforeAll(async () => {
+  tracing = startTracing('kit-tracing-test', { endpoint: await startReceiver(), batch: false });
+  database = await createTestDatabase('kit_tracing', migrationsDir);
+  prisma = new PrismaClient({ adapter: mariadbAdapter(database.url) });
+  broker = await connectBroker({ url: amqpUrl, exchange, name: 'kit-tracing-test', log: testLog });
+  probe = await AmqpProbe.open();
+  relay = new OutboxRelay({ db: prisma, transaction, broker, log: testLog, pollIntervalMs: 50 });
+  relay.start();
+  consumer = await startConsumer({
+    broker,
+    queue: 'tracing',
+    transaction,
+    log: testLog,
+    retryDelaysMs,
+    subscriptions: [
+      on(AuthUserRegistered, async (event, tx: Tx) => {
+        await tx.ledgerEntry.create({ data: { eventId: event.id, userId: event.data.userId, note: 'registered' } });
+      }),
+    ],
+  });
+  server = await startServiceServer<GraphQLContext>({
+    name: 'kit-tracing-test',
+    host: '127.0.0.1',
+    port: 0,
+    production: true,
+    log: testLog,
+    metrics: createMetrics('kit-tracing-test'),
+    readiness: {},
+    verifyToken: async () => {
+      throw unauthenticated('no tokens in this test');
+    },
+    // A state change and its event in one transaction, as every service's store writes them.
+    rest: (app) => {
+      app.post('/register', async () => {
+        const userId = randomUUID();
+        await prisma.$transaction(async (tx) => {
+          await enqueueEvent(tx, buildEvent(AuthUserRegistered, userId, { userId, email: `${userId}@example.com`, roles: ['customer'], displayName: 'Ada' }));
+        });
+        relay.wake();
+        return { userId };
+      });
+    },
+  });
+});
+
+afterAll(async () => {
+  await server.close();
+  await consumer.stop();
+  await relay.stop();
+  await tracing?.shutdown();
+  await new Promise((resolve) => receiver.close(resolve));
+  await probe.deleteTopology(exchange, [queue, deadLetterQueueName(queue), ...retryDelaysMs.map((delay) => `${queue}.retry.${delay}`)]);
+  await probe.close();
+  await broker.close();
+  await prisma.$disconnect();
+  await database.drop();
+});
+
+const attribute = (span: ReceivedSpan, key: string) => span.attributes.find((entry) => entry.key === key)?.value.stringValue;
+
+describe('tracing over OTLP', () => {
+  it('puts the request, the outbox publish and the consumer of its event in one trace, each the parent of the next', async () => {
+    const callerTraceId = '0af7651916cd43dd8448eb211c80319c';
+    const response = await fetch(`${server.url}/register`, { method: 'POST', headers: { traceparent: `00-${callerTraceId}-b7ad6b7169203331-01` } });
+    expect(response.status).toBe(200);
+
+    const consumed = await eventually(() => {
+      const found = spans.find((span) => span.name === 'auth.user.registered process');
+      expect(found).toBeDefined();
+      return found!;
+    });
+    const served = spans.find((span) => span.name === 'POST /register');
+    const published = spans.find((span) => span.name === 'auth.user.registered publish');
+    expect(served).toMatchObject({ traceId: callerTraceId, parentSpanId: 'b7ad6b7169203331', kind: 2 });
+    expect(published).toMatchObject({ traceId: callerTraceId, parentSpanId: served?.spanId, kind: 4 });
+    expect(consumed).toMatchObject({ traceId: callerTraceId, parentSpanId: published?.spanId, kind: 5 });
+    expect(attribute(published!, 'messaging.system')).toBe('rabbitmq');
+    expect(attribute(published!, 'messaging.destination.name')).toBe(exchange);
+    expect(attribute(consumed, 'messaging.rabbitmq.destination.routing_key')).toBe('auth.user.registered');
+    expect(attribute(consumed, 'messaging.consumer.group.name')).toBe(queue);
+  });
+});
