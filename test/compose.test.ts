@@ -61,8 +61,8 @@ function environmentOf(name: string): Record<string, string> {
 }
 
 describe('docker-compose.yml against the service registry', () => {
-  it('lists every service of the registry, the gateway, Kong, the four backing stores, Prometheus and Grafana', () => {
-    const expected = [...registry.map((s) => s.name), gateway.name, 'kong', 'kong-config', 'mysql', 'mongodb', 'redis', 'rabbitmq', 'prometheus', 'grafana'];
+  it('lists every service of the registry, the gateway, Kong, the four backing stores, Prometheus, Grafana and Jaeger', () => {
+    const expected = [...registry.map((s) => s.name), gateway.name, 'kong', 'kong-config', 'mysql', 'mongodb', 'redis', 'rabbitmq', 'prometheus', 'grafana', 'jaeger'];
     expect(Object.keys(compose.services).sort()).toEqual(expected.sort());
   });
 
@@ -212,6 +212,13 @@ describe('Prometheus and Grafana (observability/)', () => {
     const targets = prometheus.scrape_configs.flatMap((job) => (job.static_configs ?? []).flatMap((config) => config.targets));
     expect(targets.sort()).toEqual(liveServices().map((definition) => `${definition.name}:${definition.port}`).sort());
     for (const job of prometheus.scrape_configs) expect(job.metrics_path ?? '/metrics').toBe('/metrics');
+  });
+
+  it('has every service and the gateway export traces to Jaeger over OTLP/HTTP', () => {
+    for (const name of [...liveServices().map((definition) => definition.name), gateway.name]) {
+      expect([name, environmentOf(name).OTEL_EXPORTER_OTLP_ENDPOINT]).toEqual([name, 'http://jaeger:4318']);
+    }
+    expect(composeService('jaeger').expose).toEqual(['4318']);
   });
 
   it('scrapes every gateway replica through the addresses its one name resolves to', () => {
