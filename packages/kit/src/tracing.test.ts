@@ -7,7 +7,7 @@ import { mariadbAdapter } from './db/prisma';
 import { unauthenticated } from './errors';
 import { connectBroker, type Broker } from './events/broker';
 import { consumerQueueName, deadLetterQueueName, on, startConsumer, type Consumer } from './events/consumer';
-import { AuthUserRegistered } from './events/contracts';
+import { AuthUserRegistered, UserProfileUpdated } from './events/contracts';
 import { buildEvent } from './events/envelope';
 import { OutboxRelay, enqueueEvent } from './events/outbox';
 import type { TransactionRunner } from './events/sql';
@@ -30,6 +30,7 @@ interface ReceivedSpan {
 const exchange = uniqueExchange('tracing');
 const retryDelaysMs = [50];
 const queue = consumerQueueName(exchange, 'tracing');
+const nextQueue = consumerQueueName(exchange, 'tracing-next');
 const spans: ReceivedSpan[] = [];
 let receiver: Server;
 let tracing: Tracing | undefined;
@@ -39,6 +40,7 @@ let broker: Broker;
 let probe: AmqpProbe;
 let relay: OutboxRelay;
 let consumer: Consumer;
+let nextConsumer: Consumer;
 let server: ServiceServer;
 const transaction: TransactionRunner<Tx> = (work) => prisma.$transaction(work);
 
@@ -74,6 +76,20 @@ beforeAll(async () => {
     subscriptions: [
       on(AuthUserRegistered, async (event, tx: Tx) => {
         await tx.ledgerEntry.create({ data: { eventId: event.id, userId: event.data.userId, note: 'registered' } });
+        // The next hop of a saga: an event the handler causes, consumed by another service.
+        await enqueueEvent(tx, buildEvent(UserProfileUpdated, event.data.userId, { userId: event.data.userId, changed: ['displayName'] }));
+      }),
+    ],
+  });
+  nextConsumer = await startConsumer({
+    broker,
+    queue: 'tracing-next',
+    transaction,
+    log: testLog,
+    retryDelaysMs,
+    subscriptions: [
+      on(UserProfileUpdated, async (event, tx: Tx) => {
+        await tx.ledgerEntry.create({ data: { eventId: event.id, userId: event.data.userId, note: 'profile updated' } });
       }),
     ],
   });
@@ -105,10 +121,14 @@ beforeAll(async () => {
 afterAll(async () => {
   await server.close();
   await consumer.stop();
+  await nextConsumer.stop();
   await relay.stop();
   await tracing?.shutdown();
   await new Promise((resolve) => receiver.close(resolve));
-  await probe.deleteTopology(exchange, [queue, deadLetterQueueName(queue), ...retryDelaysMs.map((delay) => `${queue}.retry.${delay}`)]);
+  await probe.deleteTopology(
+    exchange,
+    [queue, nextQueue].flatMap((name) => [name, deadLetterQueueName(name), ...retryDelaysMs.map((delay) => `${name}.retry.${delay}`)]),
+  );
   await probe.close();
   await broker.close();
   await prisma.$disconnect();
@@ -137,5 +157,18 @@ describe('tracing over OTLP', () => {
     expect(attribute(published!, 'messaging.destination.name')).toBe(exchange);
     expect(attribute(consumed, 'messaging.rabbitmq.destination.routing_key')).toBe('auth.user.registered');
     expect(attribute(consumed, 'messaging.consumer.group.name')).toBe(queue);
+  });
+
+  it('continues the trace through the event a handler causes, to its consumer in another queue', async () => {
+    const firstConsumed = spans.find((span) => span.name === 'auth.user.registered process');
+    const nextConsumed = await eventually(() => {
+      const found = spans.find((span) => span.name === 'user.profile.updated process');
+      expect(found).toBeDefined();
+      return found!;
+    });
+    const nextPublished = spans.find((span) => span.name === 'user.profile.updated publish');
+    expect(nextPublished).toMatchObject({ traceId: firstConsumed?.traceId, parentSpanId: firstConsumed?.spanId, kind: 4 });
+    expect(nextConsumed).toMatchObject({ traceId: firstConsumed?.traceId, parentSpanId: nextPublished?.spanId, kind: 5 });
+    expect(attribute(nextConsumed, 'messaging.consumer.group.name')).toBe(nextQueue);
   });
 });
