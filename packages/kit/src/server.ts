@@ -69,6 +69,7 @@ export interface ServiceServer {
 }
 
 const readinessTimeoutMs = 2_000;
+const untracedRoutes = new Set(['/health', '/ready', '/metrics']);
 
 /**
  * The one HTTP bootstrap of every service: fastify with `/health`, `/ready`, `/metrics`, the
@@ -95,6 +96,12 @@ export async function startServiceServer<TContext extends GraphQLContext>(
   app.addHook('onRequest', async (request, reply) => {
     const incoming = headerValue(request.headers.traceparent);
     const route = request.routeOptions.url ?? 'unmatched';
+    // Probes and scrapes are not traced: they would bury the requests worth looking at.
+    if (untracedRoutes.has(route)) {
+      enterContext({ correlationId: request.id, traceparent: incoming });
+      reply.header('x-correlation-id', request.id);
+      return;
+    }
     const { span, traceparent } = startSpan(`${request.method} ${route}`, SpanKind.SERVER, incoming, {
       'http.request.method': request.method,
       'http.route': route,
