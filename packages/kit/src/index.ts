@@ -11,6 +11,7 @@ export * from './principal';
 export * from './registry';
 export * from './runtime';
 export * from './server';
+export * from './state-machine';
 export * from './validation';
 export * from './db';
 export * from './events';

@@ -1,4 +1,4 @@
-import type { Role } from '@x/kit';
+import { assertTransitionTable, namedTransitions, type Role } from '@x/kit';
 
 export const deliveryStatuses = ['REQUESTED', 'CLAIMED', 'PICKED_UP', 'DELIVERED', 'CANCELLED'] as const;
 export type DeliveryStatus = (typeof deliveryStatuses)[number];
@@ -69,27 +69,5 @@ export function decide(delivery: DeliveryFacts, trigger: Trigger, actor: Actor):
 
 /** Fails at start when the table has an unreachable state, a dead end, or a way out of a final state. */
 export function validateTransitionTable(): void {
-  const table: Record<string, Transition> = transitions;
-  const reachable = new Set<DeliveryStatus>(['REQUESTED']);
-  let grew = true;
-  while (grew) {
-    grew = false;
-    for (const { from, to } of Object.values(table)) {
-      if (from.some((status) => reachable.has(status)) && !reachable.has(to)) {
-        reachable.add(to);
-        grew = true;
-      }
-    }
-  }
-  const problems: string[] = [];
-  for (const status of deliveryStatuses) {
-    if (!reachable.has(status)) problems.push(`${status} is unreachable`);
-    const leaves = Object.values(table).some(({ from }) => from.includes(status));
-    if (terminalStatuses.includes(status) && leaves) problems.push(`${status} is final but has a way out`);
-    if (!terminalStatuses.includes(status) && !leaves) problems.push(`${status} is a dead end`);
-  }
-  for (const [trigger, { from, to }] of Object.entries(table)) {
-    if (from.includes(to)) problems.push(`${trigger} leads from ${to} to itself`);
-  }
-  if (problems.length) throw new Error(`delivery state machine is inconsistent: ${problems.join('; ')}`);
+  assertTransitionTable('delivery', { states: deliveryStatuses, initial: 'REQUESTED', final: terminalStatuses, transitions: namedTransitions<DeliveryStatus>(transitions) });
 }

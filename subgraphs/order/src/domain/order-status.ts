@@ -1,4 +1,4 @@
-import type { Role } from '@x/kit';
+import { assertTransitionTable, namedTransitions, type Role } from '@x/kit';
 
 export const orderStatuses = [
   'PENDING',
@@ -91,26 +91,7 @@ export function decide(order: OrderFacts, trigger: Trigger, actor: Actor): Decis
 
 /** Fails at start when the table has an unreachable state, a dead end, or a way out of a final state. */
 export function validateTransitionTable(): void {
-  const table: Record<string, Transition> = transitions;
-  const reachable = new Set<OrderStatus>(['PENDING']);
-  let grew = true;
-  while (grew) {
-    grew = false;
-    for (const { from, to } of Object.values(table)) {
-      if (from.some((status) => reachable.has(status)) && !reachable.has(to)) {
-        reachable.add(to);
-        grew = true;
-      }
-    }
-  }
-  const problems: string[] = [];
-  for (const status of orderStatuses) {
-    if (!reachable.has(status)) problems.push(`${status} is unreachable`);
-    const leaves = Object.values(table).some(({ from }) => from.includes(status));
-    if (terminalStatuses.includes(status) && leaves) problems.push(`${status} is final but has a way out`);
-    if (!terminalStatuses.includes(status) && !leaves) problems.push(`${status} is a dead end`);
-  }
-  if (problems.length) throw new Error(`order state machine is inconsistent: ${problems.join('; ')}`);
+  assertTransitionTable('order', { states: orderStatuses, initial: 'PENDING', final: terminalStatuses, transitions: namedTransitions<OrderStatus>(transitions) });
 }
 
 /** Before pick-up picks may hold stock for the order; cancelling then must release it. */

@@ -40,11 +40,11 @@ describe('the store transition table', () => {
     expect(transitionTableProblems(broken)).toEqual([
       'transition approve is defined twice',
       'transition approve leads from OPEN to itself',
-      'transition close names unknown status ARCHIVED',
-      'status CLOSED cannot be reached from PENDING_APPROVAL',
-      'status CLOSED is a dead end: no transition leaves it',
-      'status SUSPENDED cannot be reached from PENDING_APPROVAL',
-      'status SUSPENDED is a dead end: no transition leaves it',
+      'transition close names unknown state ARCHIVED',
+      'state CLOSED cannot be reached from PENDING_APPROVAL',
+      'state CLOSED is a dead end: no transition leaves it',
+      'state SUSPENDED cannot be reached from PENDING_APPROVAL',
+      'state SUSPENDED is a dead end: no transition leaves it',
     ]);
   });
 });

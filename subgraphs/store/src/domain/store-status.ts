@@ -1,4 +1,4 @@
-import { DomainError, forbidden, storeStatusSchema, type StoreStatus } from '@x/kit';
+import { DomainError, forbidden, storeStatusSchema, transitionTableProblems as kitTransitionTableProblems, type StoreStatus } from '@x/kit';
 
 export const storeStatuses: readonly StoreStatus[] = storeStatusSchema.options;
 export const initialStoreStatus: StoreStatus = 'PENDING_APPROVAL';
@@ -81,33 +81,9 @@ export function decideTransition(table: readonly StoreTransition[], name: StoreT
   return transition;
 }
 
-/** Everything wrong with a transition table; empty when it is sound. Checked when the service starts. */
+/** Everything wrong with a transition table (the kit's check); empty when it is sound. Checked when the service starts. */
 export function transitionTableProblems(table: readonly StoreTransition[], statuses: readonly StoreStatus[] = storeStatuses, initial: StoreStatus = initialStoreStatus): string[] {
-  const problems: string[] = [];
-  const known = new Set(statuses);
-  const names = new Set<string>();
-  for (const transition of table) {
-    if (names.has(transition.name)) problems.push(`transition ${transition.name} is defined twice`);
-    names.add(transition.name);
-    if (transition.from.length === 0) problems.push(`transition ${transition.name} starts from no status`);
-    for (const status of [...transition.from, transition.to]) if (!known.has(status)) problems.push(`transition ${transition.name} names unknown status ${status}`);
-    if (transition.from.includes(transition.to)) problems.push(`transition ${transition.name} leads from ${transition.to} to itself`);
-  }
-  const reachable = new Set<StoreStatus>([initial]);
-  for (let grew = true; grew; ) {
-    grew = false;
-    for (const transition of table) {
-      if (transition.from.some((status) => reachable.has(status)) && !reachable.has(transition.to)) {
-        reachable.add(transition.to);
-        grew = true;
-      }
-    }
-  }
-  for (const status of statuses) {
-    if (!reachable.has(status)) problems.push(`status ${status} cannot be reached from ${initial}`);
-    if (!table.some((transition) => transition.from.includes(status))) problems.push(`status ${status} is a dead end: no transition leaves it`);
-  }
-  return problems;
+  return kitTransitionTableProblems({ states: statuses, initial, transitions: table });
 }
 
 export function assertValidTransitionTable(table: readonly StoreTransition[]): void {
