@@ -254,6 +254,20 @@ describe('Prometheus and Grafana (observability/)', () => {
     const asked = [...expressions.matchAll(/\b([a-z0-9_]+?)(_bucket|_count|_sum)?\{/g)].map((match) => match[1] ?? '');
     expect(asked.filter((name) => !exposed.has(name))).toEqual([]);
   });
+
+  it('loads alert rules (dead letters parked, consumer lag, stuck outbox, retries, services down, 5xx) on the kit\'s metrics only', () => {
+    const alerts = parse(read('observability/alerts.yml')) as { groups: { rules: { alert: string; expr: string }[] }[] };
+    const rules = alerts.groups.flatMap((group) => group.rules);
+    expect(rules.map((rule) => rule.alert)).toEqual(
+      expect.arrayContaining(['DeadLettersParked', 'ConsumerLagging', 'OutboxStuck', 'EventsRetrying', 'ServiceDown', 'ServerErrors']),
+    );
+    expect((prometheus as PrometheusConfig & { rule_files?: string[] }).rule_files).toEqual(['/etc/prometheus/alerts.yml']);
+    expect(composeService('prometheus').volumes).toContain('./observability/alerts.yml:/etc/prometheus/alerts.yml:ro');
+    const exposed = new Set([...createMetrics('compose-test').registry.getMetricsAsArray().map((metric) => metric.name), 'up']);
+    const asked = rules.flatMap((rule) => [...rule.expr.matchAll(/\b([a-z0-9_]+?)(_bucket|_count|_sum)?(\{| ==| >)/g)].map((match) => match[1] ?? ''));
+    expect(asked.length).toBeGreaterThanOrEqual(rules.length);
+    expect(asked.filter((name) => !exposed.has(name))).toEqual([]);
+  });
 });
 
 describe('kong/kong.yml against the service registry', () => {
