@@ -14,7 +14,26 @@ export interface ProfileSummary {
   areas: { area: string; percent: number }[];
   /** Functions with the most self time, biggest first. */
   functions: { name: string; area: string; percent: number }[];
+  /** Self time by kind of work across packages (see workKinds), biggest first. */
+  work: { kind: string; percent: number }[];
 }
+
+/** Kinds of work that cut across packages, matched on a frame's function name and script url. */
+const workKinds: { kind: string; matches: (frame: ProfileNode['callFrame']) => boolean }[] = [
+  { kind: 'garbage collection', matches: (f) => f.functionName === '(garbage collector)' },
+  { kind: 'shaping the federated answer (@apollo/gateway resultShaping, executeQueryPlan)', matches: (f) => /resultShaping|executeQueryPlan/.test(f.url) },
+  { kind: 'JSON parse / stringify', matches: (f) => /JSON|^parse$|^stringify$/.test(f.functionName) },
+  { kind: 'socket writes (writev, string encoding)', matches: (f) => /^(writev|writeUtf8String|writeBuffer|writeLatin1String)$/.test(f.functionName) },
+  { kind: 'fetch Response / web streams / async context', matches: (f) => /webstreams|js_transferable|async_hooks|async_context_frame|undici\/lib\/web/.test(f.url) },
+  { kind: 'HTTP client to upstreams (undici core)', matches: (f) => /node_modules\/undici\/lib\/(dispatcher|core|llhttp)/.test(f.url) },
+  { kind: 'operation handling (graphql-js, federation-internals, query-graphs, @apollo/server)', matches: (f) => /node_modules\/(graphql|@apollo\/(federation-internals|query-graphs|query-planner|server))\//.test(f.url) },
+  { kind: 'Redis client', matches: (f) => /node_modules\/ioredis\//.test(f.url) },
+  { kind: 'HTTP server and proxying (fastify, @fastify/reply-from, node:http)', matches: (f) => /node_modules\/(fastify|@fastify)|node:_http|node:internal\/http/.test(f.url) },
+  { kind: "X's own code (edge plugins, gateway glue, kit)", matches: (f) => /\/(kong|supergraph|packages\/kit)\/dist\//.test(f.url) },
+  { kind: 'node streams, events, sockets', matches: (f) => /node:(internal\/streams|events|net|internal\/stream_base_commons|stream)/.test(f.url) },
+  { kind: 'promises and ticks (runMicrotasks, processTicksAndRejections)', matches: (f) => /^(runMicrotasks|processTicksAndRejections)$/.test(f.functionName) },
+  { kind: 'other node_modules', matches: (f) => f.url.includes('node_modules/') },
+];
 
 function areaOf(frame: ProfileNode['callFrame']): string {
   if (frame.functionName === '(garbage collector)') return 'GC';
@@ -55,6 +74,7 @@ export function summarizeProfile(dir: string, skipMs = 0): ProfileSummary | unde
   }
   const byArea = new Map<string, number>();
   const byFunction = new Map<string, { name: string; area: string; hits: number }>();
+  const byWork = new Map<string, number>();
   let total = 0;
   for (const node of profile.nodes) {
     const hits = profile.samples && profile.timeDeltas ? (hitsById.get(node.id) ?? 0) : (node.hitCount ?? 0);
@@ -63,6 +83,8 @@ export function summarizeProfile(dir: string, skipMs = 0): ProfileSummary | unde
     const area = areaOf(node.callFrame);
     byArea.set(area, (byArea.get(area) ?? 0) + hits);
     const name = `${node.callFrame.functionName || '(anonymous)'} ${path.basename(node.callFrame.url)}:${node.callFrame.lineNumber + 1}`;
+    const kind = workKinds.find((candidate) => candidate.matches(node.callFrame))?.kind ?? 'other';
+    byWork.set(kind, (byWork.get(kind) ?? 0) + hits);
     const entry = byFunction.get(name) ?? { name, area, hits: 0 };
     entry.hits += hits;
     byFunction.set(name, entry);
@@ -72,6 +94,7 @@ export function summarizeProfile(dir: string, skipMs = 0): ProfileSummary | unde
     file,
     samples: total,
     areas: [...byArea.entries()].sort((a, b) => b[1] - a[1]).slice(0, 12).map(([area, hits]) => ({ area, percent: percent(hits) })),
+    work: [...byWork.entries()].sort((a, b) => b[1] - a[1]).map(([kind, hits]) => ({ kind, percent: percent(hits) })),
     functions: [...byFunction.values()].sort((a, b) => b.hits - a.hits).slice(0, 12).map((f) => ({ name: f.name, area: f.area, percent: percent(f.hits) })),
   };
 }

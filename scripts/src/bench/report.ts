@@ -78,6 +78,8 @@ export function writeReport(results: BenchResults): string {
     if (!profile) continue;
     out.push(`## 5${which === 'gateway' ? 'a' : 'b'}. Where the ${which} spends its CPU (--cpu-prof, under the federated query's load as in section 1, start-up and warm-up left out)`, '');
     out.push(`Self time by area (${profile.samples} samples; [${profile.file}](${profile.file}) opens in Chrome DevTools, not committed):`, '');
+    out.push('By kind of work (across packages):', '', '| Work | % of CPU |', '|---|---:|', ...profile.work.map((w) => `| ${w.kind} | ${w.percent} |`), '');
+    out.push('By package:', '');
     out.push('| Area | % of CPU |', '|---|---:|', ...profile.areas.map((a) => `| ${a.area} | ${a.percent} |`), '');
     out.push('Top functions by self time:', '', '| Function | Area | % |', '|---|---|---:|', ...profile.functions.map((f) => `| \`${f.name}\` | ${f.area} | ${f.percent} |`), '');
   }
@@ -105,8 +107,8 @@ export function writeReport(results: BenchResults): string {
   }
   for (const [which, profile] of Object.entries(results.profiles)) {
     if (!profile) continue;
-    const top = profile.areas.filter((a) => !a.area.startsWith('(')).slice(0, 4);
-    reading.push(`Biggest costs in the ${which} profile: ${top.map((a) => `${a.area} (${a.percent}%)`).join(', ')}; top function \`${profile.functions[0]?.name ?? '?'}\`.`);
+    const top = profile.work.filter((w) => w.kind !== 'other').slice(0, 3);
+    reading.push(`Biggest costs in the ${which} profile: ${top.map((w) => `${w.kind} ${w.percent}%`).join('; ')}.`);
   }
   for (const line of results.problems) reading.push(`Problem during this run: ${line}`);
   for (const [process, lines] of Object.entries(results.loggedErrors)) reading.push(`${process} logged errors during the run: ${lines[0]!.replace(/\|/g, '/').slice(0, 300)}`);
