@@ -35,3 +35,4 @@ export {
 } from './outbox';
 export type { SqlExecutor, TransactionRunner } from './sql';
 export * from './contracts';
+export { supersedes, type SnapshotVersion } from './snapshots';

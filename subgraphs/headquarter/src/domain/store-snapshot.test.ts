@@ -1,4 +1,5 @@
-import { statusSinceAfter, supersedes } from './store-snapshot';
+import { supersedes } from '@x/kit';
+import { statusSinceAfter } from './store-snapshot';
 
 const at = (iso: string) => new Date(iso);
 

@@ -1,4 +1,5 @@
-import { statusSinceAfter, supersedes } from '../domain/store-snapshot';
+import { supersedes } from '@x/kit';
+import { statusSinceAfter } from '../domain/store-snapshot';
 import type { StoreState } from './generated/client';
 import type { PrismaClient, Transaction } from './database';
 

@@ -1,4 +1,5 @@
-import { advancesOrder, supersedes } from './projections';
+import { supersedes } from '@x/kit';
+import { advancesOrder } from './projections';
 
 describe('the order projection', () => {
   it('moves forward only, and CANCELLED is final', () => {

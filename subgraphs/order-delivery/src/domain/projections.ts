@@ -12,19 +12,3 @@ export function advancesOrder(held: string | null, incoming: FollowedOrderStatus
   return rank === -1 || followedOrderStatuses.indexOf(incoming) > rank;
 }
 
-/** Which store snapshot a projection row reflects. */
-interface SnapshotVersion {
-  /** The store's change counter, when its event carried one. */
-  revision: number | null;
-  /** The event's time. */
-  at: Date;
-}
-
-/**
- * Whether an incoming store snapshot replaces the one held: revisions decide when both sides have
- * one, event times otherwise (an equal time applies, so a redelivery of the same snapshot is harmless).
- */
-export function supersedes(incoming: SnapshotVersion, held: SnapshotVersion): boolean {
-  if (incoming.revision !== null && held.revision !== null) return incoming.revision > held.revision;
-  return incoming.at.getTime() >= held.at.getTime();
-}

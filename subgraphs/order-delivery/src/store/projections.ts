@@ -1,5 +1,6 @@
 import { PermanentEventError, type StoreStatus } from '@x/kit';
-import { advancesOrder, supersedes, type FollowedOrderStatus } from '../domain/projections';
+import { supersedes } from '@x/kit';
+import { advancesOrder, type FollowedOrderStatus } from '../domain/projections';
 import type { PrismaClient, Transaction } from './database';
 
 interface StoreSnapshot {

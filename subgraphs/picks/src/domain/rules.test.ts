@@ -3,7 +3,7 @@ import { DomainError } from '@x/kit';
 import { canDeletePick, canManagePicks, canSeePick, viewerOf, type StoreFacts } from './access';
 import { changedFields, createPickSchema, pickFilterSchema, type Pick } from './pick';
 import { nextStockLevel } from './stock';
-import { supersedes } from './store-snapshot';
+import { supersedes } from '@x/kit';
 
 describe('access rules', () => {
   const ownerId = randomUUID();

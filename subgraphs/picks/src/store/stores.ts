@@ -1,6 +1,5 @@
-import { storeStatusSchema } from '@x/kit';
+import { storeStatusSchema, supersedes } from '@x/kit';
 import type { StoreFacts } from '../domain/access';
-import { supersedes } from '../domain/store-snapshot';
 import type { PrismaClient, Transaction } from './database';
 
 export interface StoreSnapshot {
