@@ -4,8 +4,8 @@
  * would turn an outage into a pile of dead letters to replay by hand.
  */
 const networkCodes = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EPIPE', 'EAI_AGAIN']);
-// Prisma: can't reach / timed out / closed the connection, pool exhausted; MariaDB driver: pool or connect timeout.
-const databaseCodes = new Set(['P1001', 'P1002', 'P1008', 'P1017', 'P2024', 'ER_GET_CONNECTION_TIMEOUT', 'ER_CONNECTION_TIMEOUT', 'ER_SOCKET_UNEXPECTED_CLOSE']);
+// Prisma: can't reach / timed out / closed the connection, pool exhausted, no transaction slot in time; MariaDB driver: pool or connect timeout.
+const databaseCodes = new Set(['P1001', 'P1002', 'P1008', 'P1017', 'P2024', 'P2028', 'ER_GET_CONNECTION_TIMEOUT', 'ER_CONNECTION_TIMEOUT', 'ER_SOCKET_UNEXPECTED_CLOSE']);
 const namePatterns = /^(MongoNetworkError|MongoServerSelectionError|MaxRetriesPerRequestError)$/;
 const messagePatterns = /(Connection is closed|connection refused|pool timeout|Can't reach database server|server has gone away|Too many connections)/i;
 
