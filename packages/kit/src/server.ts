@@ -5,7 +5,7 @@ import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/dis
 import fastifyApollo, { fastifyApolloDrainPlugin } from '@as-integrations/fastify';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph';
-import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyRequest } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyRequest } from 'fastify';
 import { GraphQLError, type DocumentNode, type GraphQLFormattedError } from 'graphql';
 import { correlationIdFrom, currentContext, enterContext } from './context';
 import { DomainError, restErrorBody } from './errors';
@@ -81,7 +81,8 @@ export async function startServiceServer<TContext extends GraphQLContext>(
   const { log, metrics } = options;
   const app = Fastify({
     loggerInstance: log as FastifyBaseLogger,
-    disableRequestLogging: true,
+    // One line per request is written in onResponse below, not fastify's two.
+    logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: options.bodyLimitBytes ?? 1_048_576,
     // Client addresses (login throttling) come from X-Forwarded-For only when the edge is local.
     trustProxy: process.env.TRUST_PROXY ?? 'loopback,uniquelocal',
