@@ -18,6 +18,8 @@ export const baseConfigShape = {
   JWT_ISSUER: z.string().min(1).default('x-auth'),
   JWT_AUDIENCE: z.string().min(1).default('x-platform'),
   SHUTDOWN_GRACE_MS: z.coerce.number().int().positive().default(10_000),
+  /** Proxies whose X-Forwarded-For is believed (proxy-addr syntax): the edge on loopback or a private network. */
+  TRUST_PROXY: z.string().min(1).default('loopback,uniquelocal'),
 };
 
 export const portSetting = (fallback: number) => z.coerce.number().int().min(0).max(65_535).default(fallback);

@@ -143,6 +143,7 @@ export async function serve<TContext extends GraphQLContext>(
     log,
     metrics,
     verifyToken: options.verifyToken ?? runtime.verifyToken,
+    trustProxy: config.TRUST_PROXY,
     ...options,
   });
   lifecycle.add('http', () => server.close());

@@ -50,6 +50,8 @@ export interface ServiceServerOptions<TContext extends GraphQLContext> {
   };
   rest?: (app: FastifyInstance, authenticate: (request: FastifyRequest) => Promise<Principal | null>) => void;
   bodyLimitBytes?: number;
+  /** Proxies whose X-Forwarded-For is believed (proxy-addr syntax); none when absent. */
+  trustProxy?: string;
 }
 
 /** What the gateway forwards to subgraphs from the client's request. */
@@ -85,7 +87,7 @@ export async function startServiceServer<TContext extends GraphQLContext>(
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: options.bodyLimitBytes ?? 1_048_576,
     // Client addresses (login throttling) come from X-Forwarded-For only when the edge is local.
-    trustProxy: process.env.TRUST_PROXY ?? 'loopback,uniquelocal',
+    trustProxy: options.trustProxy ?? false,
     genReqId: (request) => correlationIdFrom(request.headers['x-correlation-id']),
     // Request logs get the correlation id from the async context (logger mixin), not a child binding.
     childLoggerFactory: (logger) => logger,
