@@ -69,6 +69,29 @@ function traffic(send: () => Promise<{ ok: boolean }>) {
   };
 }
 
+describe('a subgraph down', () => {
+  it('answers the other subgraphs’ fields and nulls only the missing one’s, with an error (headquarter down: a store without its stats)', async () => {
+    const admin = await client.adminToken();
+    const query = 'query ($id: ID!) { store(id: $id) { name stats { deliveredOrders } } }';
+    type Answer = { store: { name: string; stats: { deliveredOrders: number } | null } };
+    const healthy = await client.graphql<Answer>(query, { id: storeId }, admin);
+    expect(healthy.errors).toBeUndefined();
+    await platform.crash('headquarter');
+    try {
+      const partial = await client.graphql<Answer>(query, { id: storeId }, admin);
+      expect(partial.status).toBe(200);
+      expect(partial.data?.store).toEqual({ name: 'Fault Bakery', stats: null });
+      expect(partial.errors?.length).toBeGreaterThan(0);
+      // The gateway reports the failed fetch without a path (Apollo gateway's way for a subgraph it cannot reach).
+      console.log(`headquarter down: ${JSON.stringify(partial)}`);
+    } finally {
+      await platform.restart('headquarter');
+    }
+    const recovered = await until(() => client.graphql<Answer>(query, { id: storeId }, admin), (answer) => answer.errors === undefined);
+    expect(recovered.data?.store.stats).not.toBeNull();
+  }, 90_000);
+});
+
 describe("one service's database unreachable", () => {
   it('fails /ready of that service only, gives its callers a clear error, and recovers without a restart when the database is back', async () => {
     const database = `${platform.databasePrefix}x_store`;
