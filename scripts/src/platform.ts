@@ -111,7 +111,9 @@ export async function startPlatform(options: PlatformOptions): Promise<RunningPl
         PORT: String(servicePorts[service.name]),
         ...(databaseUrls[service.name] ? { DATABASE_URL: databaseUrls[service.name]! } : {}),
         ...(service.backing.includes('mongodb') ? { MONGO_URL: mongoUrl, MONGO_DATABASE: `${prefix}${service.database}` } : {}),
-        ...(service.name === 'auth' ? { HQ_ADMIN_EMAIL: secrets.hqAdmin.email, HQ_ADMIN_PASSWORD: secrets.hqAdmin.password } : {}),
+        ...(service.name === 'auth'
+          ? { HQ_ADMIN_EMAIL: secrets.hqAdmin.email, HQ_ADMIN_PASSWORD: secrets.hqAdmin.password, AUTH_REDIS_PREFIX: `${redisKeyPrefix}x:auth:` }
+          : {}),
       },
     })),
     ...gatewayNames.map((name, index) => ({

@@ -22,6 +22,8 @@ const authConfig = {
   LOGIN_MAX_FAILURES_PER_ACCOUNT: z.coerce.number().int().positive().default(5),
   LOGIN_MAX_FAILURES_PER_IP: z.coerce.number().int().positive().default(50),
   LOGIN_FAILURE_WINDOW_SECONDS: seconds(900),
+  /** Prefix of auth's Redis keys, so platforms sharing one Redis keep their own login counters. */
+  AUTH_REDIS_PREFIX: z.string().regex(/^[A-Za-z0-9_.:-]{1,64}$/, 'letters, digits and _.:- only').default('auth:'),
   /** The first hq_admin: created on start when no account has that role yet. */
   HQ_ADMIN_EMAIL: emailSchema.optional(),
   HQ_ADMIN_PASSWORD: z.string().min(10).optional(),
@@ -54,6 +56,7 @@ void runService(service('auth'), authConfig, async (runtime) => {
         windowSeconds: config.LOGIN_FAILURE_WINDOW_SECONDS,
       },
       log,
+      config.AUTH_REDIS_PREFIX,
     ),
     {
       issuer: config.JWT_ISSUER,

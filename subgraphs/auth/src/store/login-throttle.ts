@@ -25,10 +25,12 @@ export class LoginThrottle {
     private readonly redis: Redis,
     private readonly limits: ThrottleLimits,
     private readonly log: Logger,
+    /** Keeps platforms that share one Redis (tests, several environments) from sharing counters. */
+    private readonly keyPrefix = 'auth:',
   ) {}
 
   async check(email: string, ip: string): Promise<ThrottleVerdict> {
-    const [account, address] = await Promise.all([this.read(accountKey(email)), this.read(ipKey(ip))]);
+    const [account, address] = await Promise.all([this.read(this.accountKey(email)), this.read(this.ipKey(ip))]);
     const blocked = [
       account.count >= this.limits.maxFailuresPerAccount ? account.ttl : 0,
       address.count >= this.limits.maxFailuresPerIp ? address.ttl : 0,
@@ -38,11 +40,11 @@ export class LoginThrottle {
   }
 
   async recordFailure(email: string, ip: string): Promise<void> {
-    await Promise.all([this.increment(accountKey(email)), this.increment(ipKey(ip))]);
+    await Promise.all([this.increment(this.accountKey(email)), this.increment(this.ipKey(ip))]);
   }
 
   async recordSuccess(email: string): Promise<void> {
-    const key = accountKey(email);
+    const key = this.accountKey(email);
     this.local.delete(key);
     await this.redis.del(key).catch((error: unknown) => this.degraded(error));
   }
@@ -81,9 +83,15 @@ export class LoginThrottle {
   private degraded(error: unknown): void {
     this.log.warn({ err: error }, 'login throttle: Redis unavailable, counting in this process');
   }
+
+  // Keys hold a hash, not the address itself: no e-mail addresses sit in Redis.
+  private accountKey(email: string): string {
+    return `${this.keyPrefix}login-failures:account:${sha256(email)}`;
+  }
+
+  private ipKey(ip: string): string {
+    return `${this.keyPrefix}login-failures:ip:${ip}`;
+  }
 }
 
-// Keys hold a hash, not the address itself: no e-mail addresses sit in Redis.
-const accountKey = (email: string) => `auth:login-failures:account:${sha256(email)}`;
-const ipKey = (ip: string) => `auth:login-failures:ip:${ip}`;
 const sha256 = (value: string) => createHash('sha256').update(value).digest('hex');
