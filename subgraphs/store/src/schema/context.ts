@@ -23,7 +23,7 @@ export function viewerOf(principal: Principal | null): Viewer {
   return principal.roles.includes('hq_admin') ? { kind: 'hq_admin', userId: principal.userId } : { kind: 'member', userId: principal.userId };
 }
 
-/** Per-request loaders: any number of stores costs a fixed number of queries for their links, history and category pages. */
+/** Per-request loaders: however many stores, a fixed number of queries for their links, history and category pages. */
 export function storeContext(stores: Stores) {
   return (base: GraphQLContext): StoreContext => {
     const viewer = viewerOf(base.principal);
