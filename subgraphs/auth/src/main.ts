@@ -1,5 +1,4 @@
 import { createTokenVerifier, mariadbAdapter, mysqlUrlSetting, redisUrlSetting, runService, serve, service, startEventing } from '@x/kit';
-import { Redis } from 'ioredis';
 import { z } from 'zod';
 import { emailSchema } from './domain/credentials';
 import { authContext } from './schema/context';
@@ -9,6 +8,7 @@ import { AccountStore } from './store/accounts';
 import { PrismaClient } from './store/generated/client';
 import { Identity } from './store/identity';
 import { LoginThrottle } from './store/login-throttle';
+import { connectRedis } from './store/redis';
 import { RefreshTokens } from './store/refresh-tokens';
 import { SigningKeys } from './store/signing-keys';
 
@@ -33,9 +33,7 @@ void runService(service('auth'), authConfig, async (runtime) => {
   const { config, log, lifecycle } = runtime;
   const db = new PrismaClient({ adapter: mariadbAdapter(config.DATABASE_URL) });
   lifecycle.add('database', () => db.$disconnect());
-  const redis = new Redis(config.REDIS_URL, { lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 1 });
-  redis.on('error', (error: Error) => log.debug({ err: error }, 'redis connection error'));
-  await redis.connect().catch((error: unknown) => log.warn({ err: error }, 'redis unreachable at start: login throttling counts in this process'));
+  const redis = await connectRedis(config.REDIS_URL, log);
   lifecycle.add('redis', async () => {
     await redis.quit().catch(() => redis.disconnect());
   });

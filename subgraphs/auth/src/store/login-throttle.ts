@@ -13,13 +13,21 @@ export interface ThrottleVerdict {
   retryAfterSeconds: number;
 }
 
+interface LocalCount {
+  count: number;
+  expiresAt: number;
+}
+
 /**
  * Counts failed logins per account and per IP in Redis, so every auth instance sees the same
  * counts. When Redis is unreachable it falls back to this process's own counters: throttling
- * stays on (per instance) instead of failing open, and logins keep working.
+ * stays on (per instance) instead of failing open, and logins keep working. Once Redis answers
+ * again, what was counted here meanwhile is added to Redis's count, so a lock taken during the
+ * outage does not lift when Redis comes back.
  */
 export class LoginThrottle {
-  private readonly local = new Map<string, { count: number; expiresAt: number }>();
+  private readonly local = new Map<string, LocalCount>();
+  private redisDown = false;
 
   constructor(
     private readonly redis: Redis,
@@ -46,32 +54,53 @@ export class LoginThrottle {
   async recordSuccess(email: string): Promise<void> {
     const key = this.accountKey(email);
     this.local.delete(key);
-    await this.redis.del(key).catch((error: unknown) => this.degraded(error));
+    try {
+      await this.redis.del(key);
+      this.recovered();
+    } catch (error) {
+      this.degraded(error);
+    }
   }
 
   private async read(key: string): Promise<{ count: number; ttl: number }> {
+    // Taken out before the await, so two reads of one key never hand the same failures to Redis twice.
+    const unsynced = this.liveLocal(key);
+    this.local.delete(key);
     try {
-      const [[, count], [, ttl]] = (await this.redis.multi().get(key).ttl(key).exec()) as [[null, string | null], [null, number]];
+      const transaction = this.redis.multi();
+      if (unsynced) transaction.incrby(key, unsynced.count).expire(key, secondsUntil(unsynced.expiresAt), 'NX');
+      const results = await transaction.get(key).ttl(key).exec();
+      if (!results) throw new Error('Redis discarded the transaction');
+      const [[countError, count], [ttlError, ttl]] = results.slice(-2) as [[Error | null, string | null], [Error | null, number]];
+      if (countError ?? ttlError) throw countError ?? ttlError;
+      this.recovered();
       return { count: Number(count ?? 0), ttl: Math.max(ttl, 1) };
     } catch (error) {
+      // A command that timed out may still have reached Redis: counting those failures twice errs towards locking.
+      if (unsynced) this.addLocal(key, unsynced.count, unsynced.expiresAt);
       this.degraded(error);
       const entry = this.liveLocal(key);
-      return { count: entry?.count ?? 0, ttl: entry ? Math.ceil((entry.expiresAt - Date.now()) / 1000) : 0 };
+      return { count: entry?.count ?? 0, ttl: entry ? secondsUntil(entry.expiresAt) : 0 };
     }
   }
 
   private async increment(key: string): Promise<void> {
     try {
       await this.redis.multi().incr(key).expire(key, this.limits.windowSeconds, 'NX').exec();
+      this.recovered();
     } catch (error) {
       this.degraded(error);
-      const entry = this.liveLocal(key) ?? { count: 0, expiresAt: Date.now() + this.limits.windowSeconds * 1000 };
-      entry.count += 1;
-      this.local.set(key, entry);
+      this.addLocal(key, 1, Date.now() + this.limits.windowSeconds * 1000);
     }
   }
 
-  private liveLocal(key: string) {
+  private addLocal(key: string, count: number, expiresAt: number): void {
+    const entry = this.liveLocal(key);
+    if (entry) entry.count += count;
+    else this.local.set(key, { count, expiresAt });
+  }
+
+  private liveLocal(key: string): LocalCount | undefined {
     const entry = this.local.get(key);
     if (entry && entry.expiresAt <= Date.now()) {
       this.local.delete(key);
@@ -81,7 +110,15 @@ export class LoginThrottle {
   }
 
   private degraded(error: unknown): void {
-    this.log.warn({ err: error }, 'login throttle: Redis unavailable, counting in this process');
+    if (this.redisDown) return;
+    this.redisDown = true;
+    this.log.warn({ err: error instanceof Error ? error.message : String(error) }, 'login throttle: Redis unavailable, counting in this process');
+  }
+
+  private recovered(): void {
+    if (!this.redisDown) return;
+    this.redisDown = false;
+    this.log.info('login throttle: Redis reachable again, failures counted meanwhile go back to it');
   }
 
   // Keys hold a hash, not the address itself: no e-mail addresses sit in Redis.
@@ -95,3 +132,5 @@ export class LoginThrottle {
 }
 
 const sha256 = (value: string) => createHash('sha256').update(value).digest('hex');
+
+const secondsUntil = (instantMs: number) => Math.max(1, Math.ceil((instantMs - Date.now()) / 1000));

@@ -1,0 +1,118 @@
+import { createHash, randomUUID } from 'node:crypto';
+import { Redis } from 'ioredis';
+import { createLogger } from '@x/kit';
+import { startTcpProxy, type TcpProxy } from '../../../../test/support/tcp-proxy';
+import { LoginThrottle } from './login-throttle';
+import { connectRedis } from './redis';
+
+/**
+ * The login throttle against the real Redis behind a proxy that cuts it off: auth's own Redis client
+ * (store/redis.ts), so a command that would hang shows here as it would in a login.
+ */
+const limits = { maxFailuresPerAccount: 3, maxFailuresPerIp: 100, windowSeconds: 60 };
+const prefix = `auth-throttle-test-${randomUUID().slice(0, 8)}:`;
+const log = createLogger('auth-test', 'silent');
+
+let proxy: TcpProxy;
+let proxied: Redis;
+let direct: Redis;
+let throttle: LoginThrottle;
+
+beforeAll(async () => {
+  proxy = await startTcpProxy({ host: '127.0.0.1', port: 6379 });
+  proxied = await connectRedis(`redis://${proxy.address}`, log);
+  direct = new Redis('redis://127.0.0.1:6379', { lazyConnect: true });
+  await direct.connect();
+  throttle = new LoginThrottle(proxied, limits, log, prefix);
+});
+
+afterAll(async () => {
+  const keys = await direct.keys(`${prefix}*`);
+  if (keys.length) await direct.del(...keys);
+  proxied.disconnect();
+  direct.disconnect();
+  await proxy.close();
+});
+
+const accountKey = (email: string) => `${prefix}login-failures:account:${createHash('sha256').update(email).digest('hex')}`;
+const uniqueEmail = () => `person-${randomUUID()}@example.com`;
+
+async function redisAnswersAgain(): Promise<void> {
+  for (let attempt = 0; attempt < 100 && proxied.status !== 'ready'; attempt += 1) await new Promise((resolve) => setTimeout(resolve, 100));
+  expect(proxied.status).toBe('ready');
+}
+
+/** Settles with the outcome, or with 'still waiting' after `ms`: a hang shows as a failed expectation, not a test timeout. */
+function within<T>(work: Promise<T>, ms: number): Promise<T | 'still waiting'> {
+  return Promise.race([work, new Promise<'still waiting'>((resolve) => setTimeout(() => resolve('still waiting'), ms).unref())]);
+}
+
+describe('with Redis refusing connections', () => {
+  afterEach(async () => {
+    proxy.restore();
+    await redisAnswersAgain();
+  });
+
+  it('locks an account after the same number of failures as with Redis, counting in this process', async () => {
+    const email = uniqueEmail();
+    proxy.cut('refuse');
+    for (let failure = 0; failure < limits.maxFailuresPerAccount; failure += 1) {
+      expect((await throttle.check(email, '10.0.0.1')).allowed).toBe(true);
+      await throttle.recordFailure(email, '10.0.0.1');
+    }
+    const locked = await throttle.check(email, '10.0.0.2');
+    expect(locked.allowed).toBe(false);
+    expect(locked.retryAfterSeconds).toBeGreaterThan(0);
+    expect(await direct.exists(accountKey(email))).toBe(0);
+  });
+
+  it('hands the failures counted during the outage to Redis once it is back, so the lock outlasts the outage', async () => {
+    const email = uniqueEmail();
+    proxy.cut('refuse');
+    for (let failure = 0; failure < limits.maxFailuresPerAccount; failure += 1) await throttle.recordFailure(email, '10.0.1.1');
+    proxy.restore();
+    await redisAnswersAgain();
+
+    const verdict = await throttle.check(email, '10.0.1.2');
+    expect(verdict.allowed).toBe(false);
+    expect(await direct.get(accountKey(email))).toBe(String(limits.maxFailuresPerAccount));
+    const ttl = await direct.ttl(accountKey(email));
+    expect(ttl).toBeGreaterThan(0);
+    expect(ttl).toBeLessThanOrEqual(limits.windowSeconds);
+    // Handed over once: another check does not add them again.
+    await throttle.check(email, '10.0.1.3');
+    expect(await direct.get(accountKey(email))).toBe(String(limits.maxFailuresPerAccount));
+  });
+
+  it('adds failures counted during the outage to those Redis already had', async () => {
+    const email = uniqueEmail();
+    await throttle.recordFailure(email, '10.0.2.1');
+    proxy.cut('refuse');
+    await throttle.recordFailure(email, '10.0.2.1');
+    expect((await throttle.check(email, '10.0.2.1')).allowed).toBe(true);
+    proxy.restore();
+    await redisAnswersAgain();
+    await throttle.recordFailure(email, '10.0.2.1');
+    expect((await throttle.check(email, '10.0.2.1')).allowed).toBe(false);
+    expect(await direct.get(accountKey(email))).toBe('3');
+  });
+});
+
+describe('with Redis partitioned away (connections open, nothing answers)', () => {
+  afterEach(async () => {
+    proxy.restore();
+    await redisAnswersAgain();
+  });
+
+  it('answers checks and records failures instead of waiting on Redis, and still locks the account', async () => {
+    const email = uniqueEmail();
+    expect(proxied.status).toBe('ready');
+    proxy.partition();
+    for (let failure = 0; failure < limits.maxFailuresPerAccount; failure += 1) {
+      expect(await within(throttle.recordFailure(email, '10.0.3.1'), 5_000)).toBeUndefined();
+    }
+    const verdict = await within(throttle.check(email, '10.0.3.1'), 5_000);
+    expect(verdict).toMatchObject({ allowed: false });
+    expect(await within(throttle.recordSuccess(uniqueEmail()), 5_000)).toBeUndefined();
+  });
+});
