@@ -6,7 +6,7 @@ import { createLogger, createTokenVerifier, DomainError, mariadbAdapter, type Pr
 import { createTestDatabase } from '@x/kit/testing';
 import { AccountStore } from './accounts';
 import { PrismaClient } from './generated/client';
-import { Identity } from './identity';
+import { argon2Hasher, Identity, type PasswordHasher } from './identity';
 import { LoginThrottle } from './login-throttle';
 import { RefreshTokens } from './refresh-tokens';
 import { SigningKeys } from './signing-keys';
@@ -20,6 +20,7 @@ let db: PrismaClient;
 let redis: Redis;
 let keys: SigningKeys;
 let identity: Identity;
+let throttle: LoginThrottle;
 let verify: (token: string) => Promise<Principal>;
 const wakes: number[] = [];
 
@@ -30,7 +31,7 @@ beforeAll(async () => {
   await redis.connect();
   keys = new SigningKeys(db);
   await keys.load();
-  const throttle = new LoginThrottle(redis, { maxFailuresPerAccount: 3, maxFailuresPerIp: 100, windowSeconds: 60 }, log);
+  throttle = new LoginThrottle(redis, { maxFailuresPerAccount: 3, maxFailuresPerIp: 100, windowSeconds: 60 }, log);
   identity = new Identity(new AccountStore(db, { wake: () => wakes.push(Date.now()) }), new RefreshTokens(db, 3600), keys, throttle, settings);
   verify = createTokenVerifier({ jwksUrl: 'http://unused.invalid', issuer: settings.issuer, audience: settings.audience }, keys.verificationKey);
 });
@@ -99,6 +100,32 @@ describe('login', () => {
     expect(wrongPassword).toBeInstanceOf(DomainError);
     expect(unknownEmail).toBeInstanceOf(DomainError);
     expect([(wrongPassword as DomainError).code, (wrongPassword as DomainError).message]).toEqual([(unknownEmail as DomainError).code, (unknownEmail as DomainError).message]);
+  });
+
+  it('does the same work for an unknown e-mail as for a wrong password: one argon2id verification with the same parameters', async () => {
+    // The parameters part of each hash verified against ($argon2id$v=19$m=…,t=…,p=…): what a verification costs.
+    const verified: string[] = [];
+    const counting: PasswordHasher = {
+      hash: (password) => argon2Hasher.hash(password),
+      verify: (hash, password) => {
+        verified.push(hash.split('$').slice(1, 4).join('$'));
+        return argon2Hasher.verify(hash, password);
+      },
+    };
+    const observed = new Identity(new AccountStore(db, { wake: () => {} }), new RefreshTokens(db, 3600), keys, throttle, settings, counting);
+    const email = uniqueEmail();
+    await identity.register({ email, password, role: 'customer' });
+    const refusal = async (work: Promise<unknown>) => {
+      const error = await work.then(() => undefined, (thrown: unknown) => thrown);
+      expect(error).toBeInstanceOf(DomainError);
+      const { code, message, details } = error as DomainError;
+      return { code, message, details, verifications: verified.splice(0) };
+    };
+
+    const wrongPassword = await refusal(observed.login(email, 'not the password', uniqueIp()));
+    const unknownEmail = await refusal(observed.login(uniqueEmail(), 'not the password', uniqueIp()));
+    expect(wrongPassword.verifications).toEqual([expect.stringMatching(/^argon2id\$v=19\$m=19456,/)]);
+    expect(unknownEmail).toEqual(wrongPassword);
   });
 
   it('throttles an account after repeated failures, even with the right password', async () => {

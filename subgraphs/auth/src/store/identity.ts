@@ -9,7 +9,18 @@ import type { RefreshTokens } from './refresh-tokens';
 import type { SigningKeys } from './signing-keys';
 
 /** OWASP's argon2id baseline: 19 MiB, 2 passes, 1 lane (~20 ms here). */
-export const passwordHashing = { type: argon2.argon2id, memoryCost: 19_456, timeCost: 2, parallelism: 1 } as const;
+const passwordHashing = { type: argon2.argon2id, memoryCost: 19_456, timeCost: 2, parallelism: 1 } as const;
+
+/** Password hashing, the costly part of sign-up and login (a seam tests observe it through). */
+export interface PasswordHasher {
+  hash(password: string): Promise<string>;
+  verify(hash: string, password: string): Promise<boolean>;
+}
+
+export const argon2Hasher: PasswordHasher = {
+  hash: (password) => argon2.hash(password, passwordHashing),
+  verify: (hash, password) => argon2.verify(hash, password),
+};
 
 export interface TokenSettings {
   issuer: string;
@@ -38,12 +49,13 @@ export class Identity {
     private readonly keys: SigningKeys,
     private readonly throttle: LoginThrottle,
     private readonly settings: TokenSettings,
+    private readonly hasher: PasswordHasher = argon2Hasher,
   ) {
-    this.decoyHash = argon2.hash(randomUUID(), passwordHashing);
+    this.decoyHash = hasher.hash(randomUUID());
   }
 
   async register(input: Registration): Promise<AccountView> {
-    const passwordHash = await argon2.hash(input.password, passwordHashing);
+    const passwordHash = await this.hasher.hash(input.password);
     const account = await this.accounts.register({
       email: input.email,
       passwordHash,
@@ -60,7 +72,7 @@ export class Identity {
       throw new DomainError('TOO_MANY_REQUESTS', 'too many failed logins: try again later', { retryAfterSeconds: verdict.retryAfterSeconds });
     }
     const account = await this.accounts.findByEmail(email);
-    const valid = await argon2.verify(account?.passwordHash ?? (await this.decoyHash), password);
+    const valid = await this.hasher.verify(account?.passwordHash ?? (await this.decoyHash), password);
     if (!account || !valid) {
       await this.throttle.recordFailure(email, ip);
       throw unauthenticated('wrong e-mail or password');
@@ -104,7 +116,7 @@ export class Identity {
       await this.accounts.grantRole(existing.id, 'hq_admin', null);
       return 'granted';
     }
-    const passwordHash = await argon2.hash(password, passwordHashing);
+    const passwordHash = await this.hasher.hash(password);
     const created = await this.accounts.register({ email, passwordHash, roles: ['hq_admin'], displayName: 'HQ admin' });
     if (!created) return this.ensureFirstAdmin(email, password);
     return 'created';
