@@ -8,6 +8,8 @@ export const errorCodes = {
   NOT_FOUND: 404,
   CONFLICT: 409,
   TOO_MANY_REQUESTS: 429,
+  /** A dependency is down or saturated (no database connection in time): the same request may succeed in a moment. */
+  SERVICE_UNAVAILABLE: 503,
 } as const;
 
 export type ErrorCode = keyof typeof errorCodes;
@@ -33,6 +35,9 @@ export const forbidden = (message = 'not allowed') => new DomainError('FORBIDDEN
 export const badInput = (message: string, details?: Record<string, unknown>) => new DomainError('BAD_USER_INPUT', message, details);
 export const notFound = (message: string) => new DomainError('NOT_FOUND', message);
 export const conflict = (message: string, details?: Record<string, unknown>) => new DomainError('CONFLICT', message, details);
+
+/** Said instead of "internal error" when a database or broker is down or saturated: the client should retry. */
+export const serviceUnavailable = () => new DomainError('SERVICE_UNAVAILABLE', 'temporarily unavailable, retry shortly', { retryAfterSeconds: 1 });
 
 export function toGraphQLError(error: DomainError): GraphQLError {
   return new GraphQLError(error.message, { extensions: { code: error.code, ...(error.details ?? {}) } });

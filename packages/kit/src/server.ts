@@ -8,7 +8,8 @@ import type { GraphQLResolverMap } from '@apollo/subgraph';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyRequest } from 'fastify';
 import { GraphQLError, type DocumentNode, type GraphQLFormattedError } from 'graphql';
 import { correlationIdFrom, currentContext, enterContext } from './context';
-import { DomainError, restErrorBody } from './errors';
+import { DomainError, restErrorBody, serviceUnavailable } from './errors';
+import { isDependencyUnavailable } from './events/dependency-failures';
 import { graphqlMetricsPlugin } from './graphql-metrics';
 import type { Logger } from './logger';
 import type { Metrics } from './metrics';
@@ -142,6 +143,11 @@ export async function startServiceServer<TContext extends GraphQLContext>(
       const code = status === 401 ? 'UNAUTHENTICATED' : status === 403 ? 'FORBIDDEN' : status === 404 ? 'NOT_FOUND' : status === 429 ? 'TOO_MANY_REQUESTS' : 'BAD_USER_INPUT';
       return reply.status(status).send({ error: { code, message: error.message } });
     }
+    if (isDependencyUnavailable(error)) {
+      request.log.warn({ err: error }, 'request failed: a dependency is down or saturated');
+      const unavailable = serviceUnavailable();
+      return reply.status(unavailable.status).header('retry-after', String(unavailable.details?.retryAfterSeconds)).send(restErrorBody(unavailable));
+    }
     request.log.error({ err: error }, 'unhandled error');
     return reply.status(500).send({ error: { code: 'INTERNAL_SERVER_ERROR', message: 'internal error', correlationId: request.id } });
   });
@@ -170,6 +176,11 @@ export async function startServiceServer<TContext extends GraphQLContext>(
       return { ...formatted, message: original.message, extensions: { ...formatted.extensions, code: original.code, ...original.details } };
     }
     if (original instanceof GraphQLError || formatted.extensions?.code !== 'INTERNAL_SERVER_ERROR') return formatted;
+    if (isDependencyUnavailable(original)) {
+      log.warn({ err: original }, 'resolver failed: a dependency is down or saturated');
+      const unavailable = serviceUnavailable();
+      return { message: unavailable.message, path: formatted.path, extensions: { code: unavailable.code, ...unavailable.details } };
+    }
     log.error({ err: original }, 'resolver failed');
     return { message: 'internal error', path: formatted.path, extensions: { code: 'INTERNAL_SERVER_ERROR' } };
   };

@@ -104,7 +104,9 @@ export async function startConsumer<Tx>(options: ConsumerOptions<Tx & SqlExecuto
   const { broker, log, metrics } = options;
   const inbox: Inbox<Tx> = 'inbox' in options ? options.inbox : sqlInbox(options.transaction);
   const queue = consumerQueueName(broker.exchange, options.queue);
-  const prefetch = options.prefetch ?? 20;
+  // Each message in flight holds a database connection for its transaction: half the pool (10) at most,
+  // so that under a burst of events the service's own requests still get connections in time.
+  const prefetch = options.prefetch ?? 5;
   const retryDelaysMs = options.retryDelaysMs ?? [1_000, 5_000, 30_000];
   if (retryDelaysMs.some((delay) => !Number.isInteger(delay) || delay <= 0)) throw new Error(`retry delays must be positive integers, got ${retryDelaysMs.join(', ')}`);
   const routes = routeTable(options.subscriptions);

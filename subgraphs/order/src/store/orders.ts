@@ -55,14 +55,17 @@ export class OrderStore {
     private readonly relay: { wake(): void },
   ) {}
 
-  /** The same customer and idempotency key always give the same order, even when two requests race. */
+  /**
+   * The same customer and idempotency key always give the same order, even when two requests race: a
+   * repeated key fails on the unique index and gets the order that holds it. A new key, the usual case,
+   * costs no lookup first.
+   */
   async place(customerId: string, input: PlaceOrderInput): Promise<OrderRow> {
-    const existing = await this.findByIdempotencyKey(customerId, input.idempotencyKey);
-    if (existing) return existing;
     const id = randomUUID();
+    let placed: OrderRow;
     try {
-      await this.db.$transaction(async (tx) => {
-        await tx.order.create({
+      placed = await this.db.$transaction(async (tx) => {
+        const order = await tx.order.create({
           data: {
             id,
             customerId,
@@ -73,11 +76,13 @@ export class OrderStore {
             lines: { create: input.lines.map((line, index) => ({ lineNo: index + 1, pickId: line.pickId, quantity: line.quantity })) },
             history: { create: { fromStatus: null, toStatus: 'PENDING', trigger: 'place', actorId: customerId } },
           },
+          include: withLines,
         });
         await enqueueEvent(
           tx,
           buildEvent(OrderPlaced, id, { orderId: id, customerId, storeId: input.storeId, lines: input.lines, deliveryAddress: input.deliveryAddress }),
         );
+        return order;
       });
     } catch (error) {
       if (error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2002') {
@@ -87,7 +92,7 @@ export class OrderStore {
       throw error;
     }
     this.relay.wake();
-    return this.findByIdOrThrow(id);
+    return placed;
   }
 
   /**
