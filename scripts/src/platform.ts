@@ -26,6 +26,13 @@ export interface PlatformOptions extends InfraUrls {
    * port, the others on `ports['gateway-2']`, … or the next ports up.
    */
   gatewayReplicas?: number;
+  /**
+   * Processes per service (default 1). With 2, each service also runs as `<service>-2` on
+   * `ports['<service>-2']` or the next port up, with the same database, settings and queue: the
+   * instances compete for the service's events and their outbox relays share its outbox. The gateway
+   * and the edge keep calling the first instance.
+   */
+  serviceReplicas?: number;
 }
 
 export interface RunningPlatform {
@@ -101,52 +108,58 @@ export async function startPlatform(options: PlatformOptions): Promise<RunningPl
   // Redis keys of this platform's edge and gateways start with the database prefix (tests share one Redis).
   const redisKeyPrefix = prefix;
 
-  const specs: ProcessSpec[] = [
-    ...services.map((service: ServiceDefinition) => ({
-      name: service.name,
-      script: path.join(repoRoot, 'subgraphs', service.name, 'dist', 'main.js'),
-      port: servicePorts[service.name]!,
-      env: {
-        ...common,
-        PORT: String(servicePorts[service.name]),
-        ...(databaseUrls[service.name] ? { DATABASE_URL: databaseUrls[service.name]! } : {}),
-        ...(service.backing.includes('mongodb') ? { MONGO_URL: mongoUrl, MONGO_DATABASE: `${prefix}${service.database}` } : {}),
-        ...(service.name === 'auth'
-          ? { HQ_ADMIN_EMAIL: secrets.hqAdmin.email, HQ_ADMIN_PASSWORD: secrets.hqAdmin.password, AUTH_REDIS_PREFIX: `${redisKeyPrefix}x:auth:` }
-          : {}),
-      },
-    })),
-    ...gatewayNames.map((name, index) => ({
-      name,
-      script: path.join(repoRoot, 'supergraph', 'dist', 'gateway.js'),
-      port: gatewayPorts[index]!,
-      env: {
-        ...common,
-        PORT: String(gatewayPorts[index]),
-        GATEWAY_REDIS_KEY_PREFIX: `${redisKeyPrefix}x:gateway:`,
-        ...Object.fromEntries(live.map((s) => [`SUBGRAPH_URL_${s.name.toUpperCase().replace(/-/g, '_')}`, `http://127.0.0.1:${servicePorts[s.name]}/graphql`])),
-      },
-    })),
-    {
-      name: edge.name,
-      script: path.join(repoRoot, 'kong', 'dist', 'edge.js'),
-      port: edgePort,
-      env: {
-        ...common,
-        EDGE_PORT: String(edgePort),
-        EDGE_CONFIG: renderedKongConfig,
-        EDGE_REDIS_KEY_PREFIX: redisKeyPrefix,
-        // kong.yml names Redis's password as {vault://env/x-edge-redis-password}.
-        X_EDGE_REDIS_PASSWORD: decodeURIComponent(new URL(options.redisUrl).password),
-        EDGE_UPSTREAMS: JSON.stringify({
-          // One name, several addresses: the edge balances over the replicas as Kong over a DNS name's records.
-          gateway: gatewayPorts.map((port) => `127.0.0.1:${port}`).join(','),
-          redis: redisAddress(options.redisUrl),
-          ...Object.fromEntries(live.map((s) => [s.name, `127.0.0.1:${servicePorts[s.name]}`])),
-        }),
-      },
+  const serviceSpec = (service: ServiceDefinition, name: string, port: number): ProcessSpec => ({
+    name,
+    script: path.join(repoRoot, 'subgraphs', service.name, 'dist', 'main.js'),
+    port,
+    env: {
+      ...common,
+      PORT: String(port),
+      ...(databaseUrls[service.name] ? { DATABASE_URL: databaseUrls[service.name]! } : {}),
+      ...(service.backing.includes('mongodb') ? { MONGO_URL: mongoUrl, MONGO_DATABASE: `${prefix}${service.database}` } : {}),
+      ...(service.name === 'auth'
+        ? { HQ_ADMIN_EMAIL: secrets.hqAdmin.email, HQ_ADMIN_PASSWORD: secrets.hqAdmin.password, AUTH_REDIS_PREFIX: `${redisKeyPrefix}x:auth:` }
+        : {}),
     },
-  ];
+  });
+  const firstInstanceSpecs = services.map((service) => serviceSpec(service, service.name, servicePorts[service.name]!));
+  const serviceReplicas = Math.max(1, options.serviceReplicas ?? 1);
+  const replicaSpecs = services.flatMap((service) =>
+    Array.from({ length: serviceReplicas - 1 }, (_, index) => {
+      const name = `${service.name}-${index + 2}`;
+      return serviceSpec(service, name, portOf(name, servicePorts[service.name]! + index + 1));
+    }),
+  );
+  const gatewaySpecs: ProcessSpec[] = gatewayNames.map((name, index) => ({
+    name,
+    script: path.join(repoRoot, 'supergraph', 'dist', 'gateway.js'),
+    port: gatewayPorts[index]!,
+    env: {
+      ...common,
+      PORT: String(gatewayPorts[index]),
+      GATEWAY_REDIS_KEY_PREFIX: `${redisKeyPrefix}x:gateway:`,
+      ...Object.fromEntries(live.map((s) => [`SUBGRAPH_URL_${s.name.toUpperCase().replace(/-/g, '_')}`, `http://127.0.0.1:${servicePorts[s.name]}/graphql`])),
+    },
+  }));
+  const edgeSpec: ProcessSpec = {
+    name: edge.name,
+    script: path.join(repoRoot, 'kong', 'dist', 'edge.js'),
+    port: edgePort,
+    env: {
+      ...common,
+      EDGE_PORT: String(edgePort),
+      EDGE_CONFIG: renderedKongConfig,
+      EDGE_REDIS_KEY_PREFIX: redisKeyPrefix,
+      // kong.yml names Redis's password as {vault://env/x-edge-redis-password}.
+      X_EDGE_REDIS_PASSWORD: decodeURIComponent(new URL(options.redisUrl).password),
+      EDGE_UPSTREAMS: JSON.stringify({
+        // One name, several addresses: the edge balances over the replicas as Kong over a DNS name's records.
+        gateway: gatewayPorts.map((port) => `127.0.0.1:${port}`).join(','),
+        redis: redisAddress(options.redisUrl),
+        ...Object.fromEntries(live.map((s) => [s.name, `127.0.0.1:${servicePorts[s.name]}`])),
+      }),
+    },
+  };
 
   const children: { spec: ProcessSpec; child: ChildProcess; log: WriteStream }[] = [];
   let stopping = false;
@@ -214,8 +227,10 @@ export async function startPlatform(options: PlatformOptions): Promise<RunningPl
   };
 
   try {
-    // Services first (auth publishes the JWKS the others verify against), then the gateways, then the edge.
-    const groups = [specs.slice(0, services.length), specs.slice(services.length, services.length + replicas), specs.slice(services.length + replicas)];
+    // Services first (auth publishes the JWKS the others verify against), then their further instances
+    // beside the gateways, then the edge. A second auth started beside the first would create a second
+    // signing key (and race for the first hq_admin): once the first is ready it finds both in the database.
+    const groups = [firstInstanceSpecs, [...replicaSpecs, ...gatewaySpecs], [edgeSpec]];
     for (const group of groups) {
       if (group === groups[2]) {
         await renderKongConfig(`${common.AUTH_JWKS_URL}`, renderedKongConfig);

@@ -34,7 +34,7 @@ export interface TestPlatform extends RunningPlatform {
  * The real platform as separate processes, on free ports, with its own databases, DB users and
  * exchange, so it never touches a platform a developer has running. Built code (dist) is what runs.
  */
-export async function startTestPlatform(options: { gatewayReplicas?: number; nodeEnv?: 'test' | 'production' } = {}): Promise<TestPlatform> {
+export async function startTestPlatform(options: { gatewayReplicas?: number; serviceReplicas?: number; nodeEnv?: 'test' | 'production' } = {}): Promise<TestPlatform> {
   const id = randomBytes(3).toString('hex');
   const prefix = `t_sys_${id}_`;
   const exchange = `x.events.sys-${id}`;
@@ -42,7 +42,9 @@ export async function startTestPlatform(options: { gatewayReplicas?: number; nod
   const ports: Record<string, number> = {};
   const replicas = options.gatewayReplicas ?? 1;
   const gatewayNames = Array.from({ length: replicas }, (_, index) => (index === 0 ? gateway.name : `${gateway.name}-${index + 1}`));
-  for (const name of [...liveServices().map((s) => s.name), ...gatewayNames, edge.name]) ports[name] = await freePort();
+  const serviceReplicas = options.serviceReplicas ?? 1;
+  const serviceNames = liveServices().flatMap((s) => Array.from({ length: serviceReplicas }, (_, index) => (index === 0 ? s.name : `${s.name}-${index + 1}`)));
+  for (const name of [...serviceNames, ...gatewayNames, edge.name]) ports[name] = await freePort();
 
   const platform = await startPlatform({
     stateDir,
@@ -54,6 +56,7 @@ export async function startTestPlatform(options: { gatewayReplicas?: number; nod
     eventsExchange: exchange,
     nodeEnv: options.nodeEnv ?? 'test',
     gatewayReplicas: replicas,
+    serviceReplicas,
   });
 
   return {
