@@ -60,6 +60,16 @@ describe('rate limits of kong.yml', () => {
     expect(auth.seen).toHaveLength(10);
   });
 
+  it('limits sign-ups per address like logins (a taken e-mail answers 409, which a list of addresses could probe): 10 a minute, then 429', async () => {
+    auth.seen.length = 0;
+    const register = () => call(edge, '/auth/register', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"email":"a@b.c","password":"x"}' });
+    for (let i = 0; i < 10; i += 1) expect((await register()).status).toBe(200);
+    const refused = await register();
+    expect(refused.status).toBe(429);
+    expect(refused.headers).toMatchObject({ 'x-ratelimit-limit-minute': '10', 'x-ratelimit-limit-hour': '100', 'retry-after': '40' });
+    expect(auth.seen).toHaveLength(10);
+  });
+
   it('keeps the rest of /auth under the looser limit while logins are refused', async () => {
     const jwks = await call(edge, '/auth/.well-known/jwks.json');
     expect(jwks.status).toBe(200);
