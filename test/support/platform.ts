@@ -33,8 +33,9 @@ export interface TestPlatform extends RunningPlatform {
 /**
  * The real platform as separate processes, on free ports, with its own databases, DB users and
  * exchange, so it never touches a platform a developer has running. Built code (dist) is what runs.
+ * `redisUrl` sends every process to another Redis (a fault test puts a proxy it can cut in between).
  */
-export async function startTestPlatform(options: { gatewayReplicas?: number; serviceReplicas?: number; nodeEnv?: 'test' | 'production' } = {}): Promise<TestPlatform> {
+export async function startTestPlatform(options: { gatewayReplicas?: number; serviceReplicas?: number; nodeEnv?: 'test' | 'production'; redisUrl?: string } = {}): Promise<TestPlatform> {
   const id = randomBytes(3).toString('hex');
   const prefix = `t_sys_${id}_`;
   const exchange = `x.events.sys-${id}`;
@@ -49,7 +50,7 @@ export async function startTestPlatform(options: { gatewayReplicas?: number; ser
   const platform = await startPlatform({
     stateDir,
     mysqlAdminUrl,
-    redisUrl: 'redis://127.0.0.1:6379',
+    redisUrl: options.redisUrl ?? 'redis://127.0.0.1:6379',
     amqpUrl: 'amqp://guest:guest@127.0.0.1:5672',
     ports,
     databasePrefix: prefix,
