@@ -47,7 +47,7 @@ function within<T>(work: Promise<T>, ms: number): Promise<T | 'still waiting'> {
   return Promise.race([work, new Promise<'still waiting'>((resolve) => setTimeout(() => resolve('still waiting'), ms).unref())]);
 }
 
-describe('with Redis refusing connections', () => {
+describe.each(['refuse', 'blackhole'] as const)('with Redis cut off (new connections: %s)', (mode) => {
   afterEach(async () => {
     proxy.restore();
     await redisAnswersAgain();
@@ -55,7 +55,7 @@ describe('with Redis refusing connections', () => {
 
   it('locks an account after the same number of failures as with Redis, counting in this process', async () => {
     const email = uniqueEmail();
-    proxy.cut('refuse');
+    proxy.cut(mode);
     for (let failure = 0; failure < limits.maxFailuresPerAccount; failure += 1) {
       expect((await throttle.check(email, '10.0.0.1')).allowed).toBe(true);
       await throttle.recordFailure(email, '10.0.0.1');
@@ -68,7 +68,7 @@ describe('with Redis refusing connections', () => {
 
   it('hands the failures counted during the outage to Redis once it is back, so the lock outlasts the outage', async () => {
     const email = uniqueEmail();
-    proxy.cut('refuse');
+    proxy.cut(mode);
     for (let failure = 0; failure < limits.maxFailuresPerAccount; failure += 1) await throttle.recordFailure(email, '10.0.1.1');
     proxy.restore();
     await redisAnswersAgain();
@@ -87,7 +87,7 @@ describe('with Redis refusing connections', () => {
   it('adds failures counted during the outage to those Redis already had', async () => {
     const email = uniqueEmail();
     await throttle.recordFailure(email, '10.0.2.1');
-    proxy.cut('refuse');
+    proxy.cut(mode);
     await throttle.recordFailure(email, '10.0.2.1');
     expect((await throttle.check(email, '10.0.2.1')).allowed).toBe(true);
     proxy.restore();
