@@ -39,7 +39,7 @@ beforeAll(async () => {
   prisma = new PrismaClient({ adapter: mariadbAdapter(database.url) });
   broker = await connectBroker({ url: amqpUrl, exchange, name: 'kit-metrics-test', log: testLog });
   probe = await AmqpProbe.open();
-  relay = new OutboxRelay({ db: prisma, transaction, broker, log: testLog, metrics, pollIntervalMs: 50 });
+  relay = new OutboxRelay({ db: prisma, broker, log: testLog, metrics, pollIntervalMs: 50 });
   consumer = await startConsumer({
     broker,
     queue: 'metrics',

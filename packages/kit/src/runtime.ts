@@ -5,7 +5,7 @@ import { connectBroker, type Broker } from './events/broker';
 import { startConsumer, type Subscription } from './events/consumer';
 import type { Inbox } from './events/inbox';
 import { OutboxRelay, type OutboxStore } from './events/outbox';
-import type { SqlExecutor, TransactionRunner } from './events/sql';
+import type { SqlDatabase, SqlExecutor, TransactionRunner } from './events/sql';
 import { Lifecycle } from './lifecycle';
 import { createLogger, type Logger } from './logger';
 import { createMetrics, type Metrics } from './metrics';
@@ -96,12 +96,12 @@ type EventingRuntime = Pick<ServiceRuntime<z.ZodRawShape>, 'name' | 'config' | '
  */
 export async function startEventing<Tx extends SqlExecutor>(
   runtime: EventingRuntime,
-  options: { db: SqlExecutor; transaction: TransactionRunner<Tx> },
+  options: { db: SqlDatabase; transaction: TransactionRunner<Tx> },
 ): Promise<Eventing<Tx>>;
 export async function startEventing<Tx>(runtime: EventingRuntime, options: { outbox: OutboxStore; inbox: Inbox<Tx> }): Promise<Eventing<Tx>>;
 export async function startEventing<Tx>(
   runtime: EventingRuntime,
-  options: { db: SqlExecutor; transaction: TransactionRunner<Tx & SqlExecutor> } | { outbox: OutboxStore; inbox: Inbox<Tx> },
+  options: { db: SqlDatabase; transaction: TransactionRunner<Tx & SqlExecutor> } | { outbox: OutboxStore; inbox: Inbox<Tx> },
 ): Promise<Eventing<Tx>> {
   const { name, config, log, metrics, lifecycle } = runtime;
   const broker = await connectBroker({ url: config.AMQP_URL, exchange: config.EVENTS_EXCHANGE, name, log });
@@ -109,7 +109,7 @@ export async function startEventing<Tx>(
   const relay =
     'outbox' in options
       ? new OutboxRelay({ store: options.outbox, broker, log, metrics })
-      : new OutboxRelay({ db: options.db, transaction: options.transaction as TransactionRunner, broker, log, metrics });
+      : new OutboxRelay({ db: options.db, broker, log, metrics });
   relay.start();
   lifecycle.add('outbox relay', () => relay.stop());
   return {

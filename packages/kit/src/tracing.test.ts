@@ -65,7 +65,7 @@ beforeAll(async () => {
   prisma = new PrismaClient({ adapter: mariadbAdapter(database.url) });
   broker = await connectBroker({ url: amqpUrl, exchange, name: 'kit-tracing-test', log: testLog });
   probe = await AmqpProbe.open();
-  relay = new OutboxRelay({ db: prisma, transaction, broker, log: testLog, pollIntervalMs: 50 });
+  relay = new OutboxRelay({ db: prisma, broker, log: testLog, pollIntervalMs: 50 });
   relay.start();
   consumer = await startConsumer({
     broker,

@@ -7,6 +7,8 @@ import { closeTimeoutMs, openChannel, settlesWithin } from './channels';
 export interface Broker {
   /** The durable topic exchange every domain event is published to. */
   readonly exchange: string;
+  /** How long a publish waits for the broker's confirm (the relay's transaction outlasts it). */
+  readonly publishTimeoutMs: number;
   /**
    * Publishes a persistent message on a confirm channel and resolves once the broker confirmed it.
    * Rejects at once while the connection is down, and when no confirm comes within the publish timeout.
@@ -68,6 +70,7 @@ export async function connectBroker(options: BrokerOptions): Promise<Broker> {
 
   return {
     exchange,
+    publishTimeoutMs,
     connection,
     async publish(event, headers = {}) {
       if (!connection.isConnected()) throw new Error(`cannot publish ${event.type} ${event.id}: RabbitMQ connection is down`);

@@ -33,6 +33,6 @@ export {
   type PendingEvent,
   type PublishOutcome,
 } from './outbox';
-export type { SqlExecutor, TransactionRunner } from './sql';
+export type { SqlDatabase, SqlExecutor, TransactionRunner } from './sql';
 export * from './contracts';
 export { supersedes, type SnapshotVersion } from './snapshots';

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { ConsumeMessage } from 'amqplib';
-import { PrismaClient, type Prisma } from '../../test/generated/client';
+import { PrismaClient } from '../../test/generated/client';
 import { AmqpProbe, BrokerOutageProxy, amqpUrl, eventually, migrationsDir, testLog, uniqueExchange } from '../../test/support';
 import { mariadbAdapter } from '../db/prisma';
 import { createMetrics } from '../metrics';
@@ -9,9 +9,6 @@ import { connectBroker, type Broker } from './broker';
 import { AuthUserRegistered, UserProfileUpdated } from './contracts';
 import { buildEvent, type EventEnvelope } from './envelope';
 import { OutboxRelay, enqueueEvent, type OutboxRelayOptions } from './outbox';
-import type { TransactionRunner } from './sql';
-
-type Tx = Prisma.TransactionClient;
 
 const exchange = uniqueExchange('outbox');
 let database: Awaited<ReturnType<typeof createTestDatabase>>;
@@ -21,9 +18,8 @@ let probe: AmqpProbe;
 let received: ConsumeMessage[];
 const relays: OutboxRelay[] = [];
 
-// Passing the generated client and this runner where the kit expects SqlExecutor and TransactionRunner
-// is the compile-time check that Prisma fits them (test/tsconfig.json type-checks the tests).
-const transaction: TransactionRunner<Tx> = (work) => prisma.$transaction(work);
+// Passing the generated client where the kit expects a SqlDatabase (relayWith) is the compile-time
+// check that Prisma fits it (test/tsconfig.json type-checks the tests).
 
 beforeAll(async () => {
   database = await createTestDatabase('kit_outbox', migrationsDir);
@@ -47,7 +43,7 @@ afterAll(async () => {
 });
 
 function relayWith(options: Partial<OutboxRelayOptions> = {}): OutboxRelay {
-  const relay = new OutboxRelay({ db: prisma, transaction, broker, log: testLog, pollIntervalMs: 50, backoff: { initialMs: 50, maxMs: 200 }, ...options });
+  const relay = new OutboxRelay({ db: prisma, broker, log: testLog, pollIntervalMs: 50, backoff: { initialMs: 50, maxMs: 200 }, ...options });
   relays.push(relay);
   return relay;
 }
@@ -121,6 +117,39 @@ describe('transactional outbox', () => {
       await flakyBroker.close();
       await proxy.down();
     }
+  });
+
+  it("never makes a service's writes wait for a batch whose publish is in flight", async () => {
+    let release: () => void = () => {};
+    const held = new Promise<void>((resolve) => (release = resolve));
+    let publishing: () => void = () => {};
+    const inFlight = new Promise<void>((resolve) => (publishing = resolve));
+    // The real broker, reached only once the test lets go: the batch keeps its rows locked meanwhile.
+    const slowBroker: Broker = {
+      ...broker,
+      publish: async (event, headers) => {
+        publishing();
+        await held;
+        await broker.publish(event, headers);
+      },
+    };
+    const first = await registerUser();
+    relayWith({ broker: slowBroker }).start();
+    await inFlight;
+    try {
+      // Under REPEATABLE READ the batch's locking read also locked the gap after the last row, and this
+      // insert waited for the publish; a 1 s lock wait makes that a failure instead of a slow test.
+      const userId = randomUUID();
+      const event = buildEvent(AuthUserRegistered, userId, { userId, email: `${userId}@example.com`, roles: ['customer'], displayName: 'Grace' });
+      await prisma.$transaction(async (tx) => {
+        await tx.$executeRawUnsafe('SET SESSION innodb_lock_wait_timeout = 1');
+        await enqueueEvent(tx, event);
+      });
+      expect((await outboxRow(event.id)).sentAt).toBeNull();
+    } finally {
+      release();
+    }
+    await eventually(async () => expect((await outboxRow(first.id)).sentAt).not.toBeNull());
   });
 
   it('lets two relays share the outbox without publishing any row twice', async () => {

@@ -3,7 +3,7 @@ import type { Metrics } from '../metrics';
 import { inSpan, messagingAttributes, SpanKind } from '../tracing';
 import { errorMessage, type Broker } from './broker';
 import { envelopeSchema, type EventEnvelope } from './envelope';
-import type { SqlExecutor, TransactionRunner } from './sql';
+import type { SqlDatabase, SqlExecutor } from './sql';
 
 /** Writes the event in the caller's transaction, so it is committed exactly when the state change is. */
 export async function enqueueEvent(tx: SqlExecutor, event: EventEnvelope): Promise<void> {
@@ -37,11 +37,17 @@ export interface OutboxStore {
   backlog(): Promise<{ count: number; oldestAgeSeconds: number }>;
 }
 
-/** The `outbox` table of a MySQL service; rows of a batch are locked with `FOR UPDATE SKIP LOCKED`. */
-export function sqlOutbox(db: SqlExecutor, transaction: TransactionRunner): OutboxStore {
+/**
+ * The `outbox` table of a MySQL service; rows of a batch are locked with `FOR UPDATE SKIP LOCKED` until
+ * the broker confirmed them. At READ COMMITTED, because under InnoDB's default REPEATABLE READ that
+ * locking read also locks the gap after the last row, and every transaction of the service that writes
+ * an event would wait behind the batch's publish (measured: an outbox INSERT waited for the whole
+ * batch; at READ COMMITTED it does not).
+ */
+export function sqlOutbox(db: SqlDatabase, options: { publishTimeoutMs: number }): OutboxStore {
   return {
     relayBatch: (limit, publish) =>
-      transaction(async (tx) => {
+      db.$transaction(async (tx) => {
         const rows = await tx.$queryRawUnsafe<PendingEvent[]>('SELECT id, payload FROM outbox WHERE sent_at IS NULL ORDER BY seq LIMIT ? FOR UPDATE SKIP LOCKED', limit);
         if (rows.length === 0) return { sent: [], failed: [] };
         const outcome = await publish(rows);
@@ -53,7 +59,7 @@ export function sqlOutbox(db: SqlExecutor, transaction: TransactionRunner): Outb
           await tx.$executeRawUnsafe('UPDATE outbox SET attempts = attempts + 1, last_error = ? WHERE id = ?', failure.error, failure.id);
         }
         return outcome;
-      }),
+      }, { isolationLevel: 'ReadCommitted', timeout: options.publishTimeoutMs + 5_000 }),
     async backlog() {
       const [row] = await db.$queryRawUnsafe<{ count: bigint | number; age: unknown }[]>(
         'SELECT COUNT(*) AS count, COALESCE(TIMESTAMPDIFF(MICROSECOND, MIN(created_at), NOW(3)), 0) / 1000000 AS age FROM outbox WHERE sent_at IS NULL',
@@ -76,9 +82,7 @@ interface RelayCommonOptions {
 
 /** A MySQL service's relay over its `outbox` table. */
 export interface OutboxRelayOptions extends RelayCommonOptions {
-  db: SqlExecutor;
-  /** Its transaction timeout must exceed the broker's publish timeout, or a slow confirm aborts the batch. */
-  transaction: TransactionRunner;
+  db: SqlDatabase;
 }
 
 /** A relay over any other outbox store (e.g. mongoOutbox). */
@@ -114,7 +118,7 @@ export class OutboxRelay {
 
   constructor(options: OutboxRelayOptions | OutboxStoreRelayOptions) {
     this.options = options;
-    this.store = 'store' in options ? options.store : sqlOutbox(options.db, options.transaction);
+    this.store = 'store' in options ? options.store : sqlOutbox(options.db, { publishTimeoutMs: options.broker.publishTimeoutMs });
     this.pollIntervalMs = options.pollIntervalMs ?? 1_000;
     this.batchSize = options.batchSize ?? 100;
     this.backoff = options.backoff ?? { initialMs: 500, maxMs: 30_000 };

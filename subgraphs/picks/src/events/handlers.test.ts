@@ -45,7 +45,7 @@ beforeAll(async () => {
   db = new PrismaClient({ adapter: mariadbAdapter(database.url, 5) });
   broker = await connectBroker({ url: 'amqp://guest:guest@127.0.0.1:5672', exchange, name: 'picks-test', log: testLog });
   const transaction = <R>(work: (tx: Transaction) => Promise<R>) => db.$transaction(work, lockingTransaction);
-  relay = new OutboxRelay({ db, transaction, broker, log: testLog, pollIntervalMs: 50 });
+  relay = new OutboxRelay({ db, broker, log: testLog, pollIntervalMs: 50 });
   stores = new StoreDirectory(db);
   picks = new PickStore(db, relay);
   consumer = await startConsumer({ broker, queue: 'picks', subscriptions: picksSubscriptions(stores, new ReservationStore(db, relay)), transaction, log: testLog, relay });
