@@ -259,7 +259,36 @@ describe('injection-looking input is plain data', () => {
   });
 });
 
-// Last: these spend the edge's per-address login allowance (10 a minute).
+describe('login answers that do not tell accounts apart', () => {
+  it('answers every unknown e-mail and every wrong password alike (timings printed: the work is proven equal in auth’s identity test)', async () => {
+    // At auth itself: the edge's 10 logins a minute would not allow enough samples.
+    const login = async (email: string, secret: string) => {
+      const started = performance.now();
+      const answer = await client.post('/auth/login', { email, password: secret }, undefined, platform.urls.services.auth);
+      return { answer, ms: performance.now() - started };
+    };
+    const accounts = await Promise.all([1, 2].map(async () => {
+      const email = `timing-${randomUUID().slice(0, 8)}@example.com`;
+      expect((await client.post('/auth/register', { email, password }, undefined, platform.urls.services.auth)).status).toBe(201);
+      return email;
+    }));
+    const samples = { unknownEmail: [] as number[], wrongPassword: [] as number[] };
+    const answers = new Set<string>();
+    // Four wrong passwords per account stay under the lock (five), which would answer 429 without verifying.
+    for (let round = 0; round < 8; round += 1) {
+      const unknown = await login(`nobody-${randomUUID().slice(0, 8)}@example.com`, 'not the password');
+      const wrong = await login(accounts[round % 2]!, 'not the password');
+      samples.unknownEmail.push(unknown.ms);
+      samples.wrongPassword.push(wrong.ms);
+      for (const { answer } of [unknown, wrong]) answers.add(JSON.stringify(answer));
+    }
+    const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!.toFixed(1);
+    console.log(`login refusals at auth, median of 8 each: unknown e-mail ${median(samples.unknownEmail)} ms, wrong password ${median(samples.wrongPassword)} ms`);
+    expect([...answers]).toEqual([JSON.stringify({ status: 401, body: { error: { code: 'UNAUTHENTICATED', message: 'wrong e-mail or password' } } })]);
+  });
+});
+
+// Last: these spend the edge's per-address login and sign-up allowances (10 a minute each).
 describe('login through :9090', () => {
   it('answers an unknown e-mail and a wrong password with the same status, code and message', async () => {
     const user = await client.account('customer');
@@ -279,6 +308,22 @@ describe('login through :9090', () => {
     expect(Number(response.headers.get('retry-after'))).toBeGreaterThan(0);
     const body = (await response.json()) as { error?: { code: string } };
     expect(JSON.stringify(body)).toMatch(/TOO_MANY_REQUESTS|rate limit/i);
+  });
+
+  it('limits sign-ups per address at the edge like logins: 429 with Retry-After before two minutes’ allowance is spent', async () => {
+    // Up to 21 sign-ups: a refusal comes even if a minute's window turns during the run (the exact count is the edge's own test).
+    let refused: Response | undefined;
+    for (let attempt = 0; attempt < 21 && !refused; attempt += 1) {
+      const response = await fetch(`${platform.urls.edge}/auth/register`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ email: `signup-${attempt}-${randomUUID().slice(0, 6)}@example.com`, password }),
+      });
+      if (response.status === 429) refused = response;
+      else expect(response.status).toBe(201);
+    }
+    expect(refused?.status).toBe(429);
+    expect(Number(refused?.headers.get('retry-after'))).toBeGreaterThan(0);
   });
 
   it('limits logins per address at the edge: the 11th within a minute gets 429', async () => {
