@@ -1,6 +1,6 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { promisify } from 'node:util';
-import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
+import { closeSync, mkdirSync, openSync } from 'node:fs';
 import path from 'node:path';
 import { applyMigrations, defaultMongoUrl, edge, gateway, liveServices, mysqlUrl, parseMysqlUrl, provisionDatabase, type ServiceDefinition } from '@x/kit';
 import { ensureInfrastructure, withoutUnavailableMongo, type InfraUrls } from './infra';
@@ -33,6 +33,8 @@ export interface PlatformOptions extends InfraUrls {
    * and the edge keep calling the first instance.
    */
   serviceReplicas?: number;
+  /** Extra node flags per process name (the bench profiles a service with `--cpu-prof`). */
+  nodeFlags?: Partial<Record<string, string[]>>;
 }
 
 export interface RunningPlatform {
@@ -161,7 +163,7 @@ export async function startPlatform(options: PlatformOptions): Promise<RunningPl
     },
   };
 
-  const children: { spec: ProcessSpec; child: ChildProcess; log: WriteStream }[] = [];
+  const children: { spec: ProcessSpec; child: ChildProcess; logFd: number }[] = [];
   let stopping = false;
   const crashedOnPurpose = new Set<ChildProcess>();
   let resolveExited: (value: { name: string; code: number | null; signal: NodeJS.Signals | null }) => void = () => {};
@@ -169,19 +171,19 @@ export async function startPlatform(options: PlatformOptions): Promise<RunningPl
     resolveExited = resolve;
   });
 
-  function launch(spec: ProcessSpec, log = createWriteStream(path.join(logDir, `${spec.name}.log`), { flags: 'a' })) {
+  // Each process writes its log file itself: a pipe through this process would stall a busy service's
+  // synchronous log writes whenever this process is slow to drain it.
+  function launch(spec: ProcessSpec, logFd = openSync(path.join(logDir, `${spec.name}.log`), 'a')) {
     const watchFlags = options.watch?.includes(spec.name) ? ['--watch', '--watch-preserve-output'] : [];
-    const child = spawn(process.execPath, [...watchFlags, '--enable-source-maps', spec.script], {
+    const child = spawn(process.execPath, [...watchFlags, ...(options.nodeFlags?.[spec.name] ?? []), '--enable-source-maps', spec.script], {
       cwd: repoRoot,
       env: { ...process.env, ...spec.env },
-      stdio: ['ignore', 'pipe', 'pipe'],
+      stdio: ['ignore', logFd, logFd],
     });
-    child.stdout?.pipe(log, { end: false });
-    child.stderr?.pipe(log, { end: false });
     child.once('exit', (code, signal) => {
       if (!stopping && !crashedOnPurpose.has(child)) resolveExited({ name: spec.name, code, signal });
     });
-    return { spec, child, log };
+    return { spec, child, logFd };
   }
 
   const entryOf = (name: string) => {
@@ -202,7 +204,7 @@ export async function startPlatform(options: PlatformOptions): Promise<RunningPl
   const restart = async (name: string) => {
     const entry = entryOf(name);
     if (entry.child.exitCode === null && entry.child.signalCode === null) throw new Error(`${name} is still running`);
-    const relaunched = launch(entry.spec, entry.log);
+    const relaunched = launch(entry.spec, entry.logFd);
     children[children.indexOf(entry)] = relaunched;
     await waitUntilReady(entry.spec, options.readyTimeoutMs ?? 60_000, exited, report);
   };
@@ -223,7 +225,7 @@ export async function startPlatform(options: PlatformOptions): Promise<RunningPl
         });
       });
     }
-    await Promise.all(children.map(({ log }) => new Promise<void>((resolve) => log.end(resolve))));
+    for (const { logFd } of children) closeSync(logFd);
   };
 
   try {

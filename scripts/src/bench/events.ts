@@ -10,7 +10,7 @@ export interface Distribution {
   samples: number;
 }
 
-const describe = (values: readonly number[]): Distribution => ({ p50Ms: round(percentile(values, 50), 2), p99Ms: round(percentile(values, 99), 2), samples: values.length });
+export const describe = (values: readonly number[]): Distribution => ({ p50Ms: round(percentile(values, 50), 2), p99Ms: round(percentile(values, 99), 2), samples: values.length });
 
 export interface EventFloor {
   amqpRoundTrip: Distribution;
@@ -85,6 +85,8 @@ export interface SagaFigures {
   reservedToConfirmed: Distribution;
   /** placeOrder sent to the gateway → order.order.confirmed seen on the exchange. */
   mutationToConfirmed: Distribution;
+  /** Cores each process used during the run (1 = one core busy throughout). */
+  cpu?: Record<string, number>;
 }
 
 /**

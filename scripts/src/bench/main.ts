@@ -8,8 +8,9 @@ import { edge, gateway, liveServices, parseMysqlUrl } from '@x/kit';
 import { repoRoot, startPlatform, type RunningPlatform } from '../platform';
 import { measureEventFloor, measureSaga, type EventFloor, type SagaFigures } from './events';
 import { load, round, type LoadFigures, type LoadTarget } from './load';
-import { binary, childPids, echoBody, freePort, rssKiB, startEcho, startHelper, startNginx, type Helper } from './processes';
+import { binary, childPids, cpuShares, echoBody, freePort, rssKiB, startEcho, startHelper, startNginx, type Helper } from './processes';
 import { summarizeProfile, type ProfileSummary } from './profile';
+import { measureOrderThroughput, type ThroughputFigures } from './throughput';
 import { writeReport } from './report';
 
 /**
@@ -22,6 +23,20 @@ const mysqlAdminUrl = process.env.TEST_MYSQL_ADMIN_URL ?? 'mysql://root@127.0.0.
 const redisUrl = 'redis://127.0.0.1:6379';
 const amqpUrl = 'amqp://guest:guest@127.0.0.1:5672';
 const say = (line: string) => process.stdout.write(`[bench] ${line}\n`);
+
+/** `npm run bench -- events throughput` runs only those sections (a developer's loop); no argument runs them all. */
+const sectionNames = ['gateway', 'edge', 'events', 'throughput'] as const;
+type Section = (typeof sectionNames)[number];
+const chosen = process.argv.slice(2);
+for (const name of chosen) if (!(sectionNames as readonly string[]).includes(name)) throw new Error(`unknown bench section "${name}"; known: ${sectionNames.join(', ')}`);
+/** Orders per second of the saga-latency runs (`BENCH_SAGA_RATES=10,50`). */
+const sagaRates = (process.env.BENCH_SAGA_RATES ?? '10,25,50,100,200').split(',').map(Number);
+/** The order-throughput run: customers placing back to back (`BENCH_PLACERS`) for `BENCH_THROUGHPUT_SECONDS`. */
+const throughputPlacers = Number(process.env.BENCH_PLACERS ?? 16);
+const throughputSeconds = Number(process.env.BENCH_THROUGHPUT_SECONDS ?? 60);
+/** Platform processes to run under --cpu-prof (`BENCH_CPU_PROF=order,picks`); profiles land in bench/profiles/<name>/. */
+const profiledProcesses = (process.env.BENCH_CPU_PROF ?? '').split(',').filter(Boolean);
+const runs = (section: Section) => chosen.length === 0 || chosen.includes(section);
 
 export const storeQuery = `query StoreWithPicks($id: ID!) {
   store(id: $id) {
@@ -76,6 +91,7 @@ export interface BenchResults {
   gateway: { runs: Run[]; deepRuns: Run[]; subgraphFloor?: { requestsPerSecond: number; p50Ms: number; p99Ms: number }; skipped: string[] };
   edge: { runs: Run[]; skipped: string[] };
   events?: { floor: EventFloor; saga: SagaFigures[] };
+  throughput?: ThroughputFigures & { cpu: Record<string, number> };
   profiles: { gateway?: ProfileSummary; edge?: ProfileSummary };
   /** The first error lines each process logged during the run (the logs themselves are deleted). */
   loggedErrors: Record<string, string[]>;
@@ -115,7 +131,7 @@ async function postJson<T>(url: string, body: unknown): Promise<{ status: number
   return { status: response.status, body: (await response.json()) as T };
 }
 
-async function account(authUrl: string, role: 'customer' | 'store_owner'): Promise<string> {
+async function account(authUrl: string, role: 'customer' | 'store_owner' | 'courier'): Promise<string> {
   const email = `bench-${role}-${randomUUID().slice(0, 8)}@example.com`;
   const password = 'bench password 2026';
   const registered = await postJson(`${authUrl}/auth/register`, { email, password, role, displayName: `bench ${role}` });
@@ -126,7 +142,7 @@ async function account(authUrl: string, role: 'customer' | 'store_owner'): Promi
 }
 
 /** A store with one category and 20 picks, created through the gateway as clients do. */
-async function seed(platform: RunningPlatform): Promise<{ storeId: string; categoryId: string; pickIds: string[]; customerToken: string }> {
+async function seed(platform: RunningPlatform): Promise<{ storeId: string; categoryId: string; pickIds: string[]; customerToken: string; ownerToken: string }> {
   const gql = `${platform.urls.gateway}/graphql`;
   const authUrl = platform.urls.services.auth!;
   const adminLogin = await postJson<{ accessToken?: string }>(`${authUrl}/auth/login`, platform.hqAdmin);
@@ -163,7 +179,7 @@ async function seed(platform: RunningPlatform): Promise<{ storeId: string; categ
     const answer = await graphql<{ store: { picks: { edges: unknown[] } } | null }>(gql, storeQuery, { id: storeId });
     if (answer.store?.picks.edges.length !== 20) throw new Error(`the store shows ${answer.store?.picks.edges.length ?? 0} picks, not 20`);
   });
-  return { storeId, categoryId: category.createCategory.id, pickIds, customerToken };
+  return { storeId, categoryId: category.createCategory.id, pickIds, customerToken, ownerToken: owner };
 }
 
 /** The rendered kong.yml with every rate limit raised out of reach: the plugin still runs (a Redis call per request) but refuses nothing. */
@@ -231,14 +247,26 @@ async function main(): Promise<void> {
     for (const name of [...liveServices().map((s) => s.name), gateway.name, `${gateway.name}-2`, edge.name]) ports[name] = await freePort();
     say('starting the platform (two gateway replicas: the second one is used only for the scaling run)');
     const started = performance.now();
-    platform = await startPlatform({ stateDir, mysqlAdminUrl, redisUrl, amqpUrl, ports, databasePrefix: prefix, eventsExchange: exchange, nodeEnv, gatewayReplicas: 2, report: (line) => say(`  ${line}`) });
+    platform = await startPlatform({
+      stateDir,
+      mysqlAdminUrl,
+      redisUrl,
+      amqpUrl,
+      ports,
+      databasePrefix: prefix,
+      eventsExchange: exchange,
+      nodeEnv,
+      gatewayReplicas: 2,
+      nodeFlags: Object.fromEntries(profiledProcesses.map((name) => [name, ['--cpu-prof', `--cpu-prof-dir=${path.join(repoRoot, 'bench', 'profiles', name)}`]])),
+      report: (line) => say(`  ${line}`),
+    });
     const startToReadyMs = Math.round(performance.now() - started);
     const secondGatewayPort = ports[`${gateway.name}-2`];
     const processes = childPids(process.pid).map((pid) => ({ pid, rssMiB: round(rssKiB(pid) / 1024) }));
     say(`platform ready in ${(startToReadyMs / 1000).toFixed(1)} s`);
 
     const common = { NODE_ENV: nodeEnv, AMQP_URL: amqpUrl, REDIS_URL: redisUrl, EVENTS_EXCHANGE: exchange, AUTH_JWKS_URL: `${platform.urls.services.auth}/auth/.well-known/jwks.json`, BENCH_PREFIX: prefix };
-    const { storeId, categoryId, pickIds, customerToken } = await seed(platform);
+    const { storeId, categoryId, pickIds, customerToken, ownerToken } = await seed(platform);
     say(`seeded store ${storeId} with a category and 20 picks`);
 
     // Footprint after seeding, without the second gateway replica (npm start runs one).
@@ -249,131 +277,134 @@ async function main(): Promise<void> {
     results.footprint = { startToReadyMs, rssMiB: round(counted.reduce((sum, p) => sum + p.rssMiB, 0)), processes: counted.length ? counted : processes };
 
     // 1. Gateway overhead.
-    const body = JSON.stringify({ query: storeQuery, variables: { id: storeId }, operationName: 'StoreWithPicks' });
-    const deepBody = JSON.stringify({ query: deepQuery, operationName: 'DeepNested' });
-    const gatewayRun = async (name: string, target: LoadTarget, note?: string, into: Run[] = results.gateway.runs) => {
-      try {
-        const check = await fetch(target.url, { method: 'POST', headers: { 'content-type': 'application/json', ...target.headers }, body: target.body ?? body });
-        const answer = (await check.json()) as GraphQLAnswer<unknown>;
-        if (answer.errors?.length || !answer.data) throw new Error(`answers ${JSON.stringify(answer).slice(0, 300)}`);
-        say(`load: ${name}`);
-        const figures = await load({ body, ...target }, { connections, seconds });
-        into.push({ name, ...figures, ...(note ? { note } : {}) });
-        say(`  ${figures.requestsPerSecond} req/s, p50 ${figures.p50Ms} ms, p99 ${figures.p99Ms} ms, non-2xx ${figures.non2xx}, errors ${figures.errors}`);
-      } catch (error) {
-        problem(name, error);
-      }
-    };
-
-    const floorRuns: LoadFigures[] = [];
-    for (const call of subgraphCalls(storeId, categoryId)) {
-      const before = results.gateway.runs.length;
-      await gatewayRun(`subgraph ${call.subgraph} alone`, { url: `${platform.urls.services[call.subgraph]}/graphql`, body: JSON.stringify({ query: call.query, variables: call.variables }) });
-      if (results.gateway.runs.length > before) floorRuns.push(results.gateway.runs.at(-1)!);
-    }
-    if (floorRuns.length === 3) {
-      const [storeRun, categoriesRun, picksRun] = floorRuns as [LoadFigures, LoadFigures, LoadFigures];
-      results.gateway.subgraphFloor = {
-        // One federated answer spends one call's worth of each subgraph's capacity on the same 2 cores.
-        requestsPerSecond: round(1 / floorRuns.reduce((sum, run) => sum + 1 / run.requestsPerSecond, 0)),
-        // The plan calls store, then store-categories and picks in parallel.
-        p50Ms: storeRun.p50Ms + Math.max(categoriesRun.p50Ms, picksRun.p50Ms),
-        p99Ms: storeRun.p99Ms + Math.max(categoriesRun.p99Ms, picksRun.p99Ms),
-      };
-    }
-    await gatewayRun('X gateway', { url: `${platform.urls.gateway}/graphql` });
-    await gatewayRun('X gateway', { url: `${platform.urls.gateway}/graphql`, body: deepBody }, undefined, results.gateway.deepRuns);
-    let benchEdge: Helper | undefined;
-    try {
-      benchEdge = await startBenchEdge({ name: 'bench-edge', stateDir, platform, gatewayTargets: [new URL(platform.urls.gateway).host], env: common });
-      helpers.push(benchEdge);
-      await gatewayRun('X edge + gateway', { url: `${benchEdge.url}/graphql` }, 'rate limits raised out of reach (the plugin still runs)');
-      await benchEdge.stop();
-      // Where the edge's time goes when it carries the federated answers (the gateway behind it as above).
-      results.profiles.edge = await profileUnderLoad(
-        'edge',
-        (flags) => startBenchEdge({ name: 'bench-edge-profiled', stateDir, platform: platform!, gatewayTargets: [new URL(platform!.urls.gateway).host], env: common, nodeFlags: flags }),
-        { body },
-        stateDir,
-      );
-    } catch (error) {
-      problem('X edge + gateway (or its profile)', error);
-    }
-    try {
-      const twoGateways = await startBenchEdge({ name: 'bench-edge-2gw', stateDir, platform, gatewayTargets: platform.urls.gatewayReplicas.map((url) => new URL(url).host), env: common });
-      helpers.push(twoGateways);
-      await gatewayRun('X edge + 2 gateway replicas', { url: `${twoGateways.url}/graphql` }, 'round-robin over two gateway processes on the same 2 cores');
-      await twoGateways.stop();
-    } catch (error) {
-      problem('X edge + 2 gateway replicas', error);
-    }
-
-    // Peer: Hive Gateway on the same supergraph, subgraph URLs pointed at this platform.
-    const hive = binary('hive-gateway');
-    if (!hive) results.gateway.skipped.push('Hive Gateway: @graphql-hive/gateway is not installed');
-    else {
-      const supergraph = readFileSync(path.join(repoRoot, 'supergraph', 'supergraph.graphql'), 'utf8').replace(/@join__graph\(name: "([^"]+)", url: "[^"]+"\)/g, (_match, name: string) => {
-        const url = platform!.urls.services[name];
-        return `@join__graph(name: "${name}", url: "${url ?? 'http://127.0.0.1:1'}/graphql")`;
-      });
-      const supergraphFile = path.join(stateDir, 'supergraph.graphql');
-      writeFileSync(supergraphFile, supergraph);
-      for (const variant of [
-        { name: 'Hive Gateway', flags: [] as string[] },
-        { name: 'Hive Gateway + Rust planner (router-runtime)', flags: ['--hive-router-runtime'] },
-      ]) {
+    if (runs('gateway')) {
+      const body = JSON.stringify({ query: storeQuery, variables: { id: storeId }, operationName: 'StoreWithPicks' });
+      const deepBody = JSON.stringify({ query: deepQuery, operationName: 'DeepNested' });
+      const gatewayRun = async (name: string, target: LoadTarget, note?: string, into: Run[] = results.gateway.runs) => {
         try {
-          const port = await freePort();
-          const helper = await startHelper({
-            name: variant.name.replace(/\W+/g, '-').toLowerCase(),
-            command: hive,
-            args: ['supergraph', supergraphFile, '--host', '127.0.0.1', '--port', String(port), ...variant.flags],
-            env: { NODE_ENV: 'production' },
-            logDir: path.join(stateDir, 'logs'),
-            url: `http://127.0.0.1:${port}`,
-            readyUrl: `http://127.0.0.1:${port}/healthcheck`,
-            timeoutMs: 60_000,
-          });
-          helpers.push(helper);
-          await gatewayRun(variant.name, { url: `${helper.url}/graphql` });
-          await gatewayRun(variant.name, { url: `${helper.url}/graphql`, body: deepBody }, undefined, results.gateway.deepRuns);
-          await helper.stop();
+          const check = await fetch(target.url, { method: 'POST', headers: { 'content-type': 'application/json', ...target.headers }, body: target.body ?? body });
+          const answer = (await check.json()) as GraphQLAnswer<unknown>;
+          if (answer.errors?.length || !answer.data) throw new Error(`answers ${JSON.stringify(answer).slice(0, 300)}`);
+          say(`load: ${name}`);
+          const figures = await load({ body, ...target }, { connections, seconds });
+          into.push({ name, ...figures, ...(note ? { note } : {}) });
+          say(`  ${figures.requestsPerSecond} req/s, p50 ${figures.p50Ms} ms, p99 ${figures.p99Ms} ms, non-2xx ${figures.non2xx}, errors ${figures.errors}`);
         } catch (error) {
-          results.gateway.skipped.push(`${variant.name}: ${error instanceof Error ? error.message : String(error)}`);
+          problem(name, error);
+        }
+      };
+
+      const floorRuns: LoadFigures[] = [];
+      for (const call of subgraphCalls(storeId, categoryId)) {
+        const before = results.gateway.runs.length;
+        await gatewayRun(`subgraph ${call.subgraph} alone`, { url: `${platform.urls.services[call.subgraph]}/graphql`, body: JSON.stringify({ query: call.query, variables: call.variables }) });
+        if (results.gateway.runs.length > before) floorRuns.push(results.gateway.runs.at(-1)!);
+      }
+      if (floorRuns.length === 3) {
+        const [storeRun, categoriesRun, picksRun] = floorRuns as [LoadFigures, LoadFigures, LoadFigures];
+        results.gateway.subgraphFloor = {
+          // One federated answer spends one call's worth of each subgraph's capacity on the same 2 cores.
+          requestsPerSecond: round(1 / floorRuns.reduce((sum, run) => sum + 1 / run.requestsPerSecond, 0)),
+          // The plan calls store, then store-categories and picks in parallel.
+          p50Ms: storeRun.p50Ms + Math.max(categoriesRun.p50Ms, picksRun.p50Ms),
+          p99Ms: storeRun.p99Ms + Math.max(categoriesRun.p99Ms, picksRun.p99Ms),
+        };
+      }
+      await gatewayRun('X gateway', { url: `${platform.urls.gateway}/graphql` });
+      await gatewayRun('X gateway', { url: `${platform.urls.gateway}/graphql`, body: deepBody }, undefined, results.gateway.deepRuns);
+      let benchEdge: Helper | undefined;
+      try {
+        benchEdge = await startBenchEdge({ name: 'bench-edge', stateDir, platform, gatewayTargets: [new URL(platform.urls.gateway).host], env: common });
+        helpers.push(benchEdge);
+        await gatewayRun('X edge + gateway', { url: `${benchEdge.url}/graphql` }, 'rate limits raised out of reach (the plugin still runs)');
+        await benchEdge.stop();
+        // Where the edge's time goes when it carries the federated answers (the gateway behind it as above).
+        results.profiles.edge = await profileUnderLoad(
+          'edge',
+          (flags) => startBenchEdge({ name: 'bench-edge-profiled', stateDir, platform: platform!, gatewayTargets: [new URL(platform!.urls.gateway).host], env: common, nodeFlags: flags }),
+          { body },
+          stateDir,
+        );
+      } catch (error) {
+        problem('X edge + gateway (or its profile)', error);
+      }
+      try {
+        const twoGateways = await startBenchEdge({ name: 'bench-edge-2gw', stateDir, platform, gatewayTargets: platform.urls.gatewayReplicas.map((url) => new URL(url).host), env: common });
+        helpers.push(twoGateways);
+        await gatewayRun('X edge + 2 gateway replicas', { url: `${twoGateways.url}/graphql` }, 'round-robin over two gateway processes on the same 2 cores');
+        await twoGateways.stop();
+      } catch (error) {
+        problem('X edge + 2 gateway replicas', error);
+      }
+
+      // Peer: Hive Gateway on the same supergraph, subgraph URLs pointed at this platform.
+      const hive = binary('hive-gateway');
+      if (!hive) results.gateway.skipped.push('Hive Gateway: @graphql-hive/gateway is not installed');
+      else {
+        const supergraph = readFileSync(path.join(repoRoot, 'supergraph', 'supergraph.graphql'), 'utf8').replace(/@join__graph\(name: "([^"]+)", url: "[^"]+"\)/g, (_match, name: string) => {
+          const url = platform!.urls.services[name];
+          return `@join__graph(name: "${name}", url: "${url ?? 'http://127.0.0.1:1'}/graphql")`;
+        });
+        const supergraphFile = path.join(stateDir, 'supergraph.graphql');
+        writeFileSync(supergraphFile, supergraph);
+        for (const variant of [
+          { name: 'Hive Gateway', flags: [] as string[] },
+          { name: 'Hive Gateway + Rust planner (router-runtime)', flags: ['--hive-router-runtime'] },
+        ]) {
+          try {
+            const port = await freePort();
+            const helper = await startHelper({
+              name: variant.name.replace(/\W+/g, '-').toLowerCase(),
+              command: hive,
+              args: ['supergraph', supergraphFile, '--host', '127.0.0.1', '--port', String(port), ...variant.flags],
+              env: { NODE_ENV: 'production' },
+              logDir: path.join(stateDir, 'logs'),
+              url: `http://127.0.0.1:${port}`,
+              readyUrl: `http://127.0.0.1:${port}/healthcheck`,
+              timeoutMs: 60_000,
+            });
+            helpers.push(helper);
+            await gatewayRun(variant.name, { url: `${helper.url}/graphql` });
+            await gatewayRun(variant.name, { url: `${helper.url}/graphql`, body: deepBody }, undefined, results.gateway.deepRuns);
+            await helper.stop();
+          } catch (error) {
+            results.gateway.skipped.push(`${variant.name}: ${error instanceof Error ? error.message : String(error)}`);
+          }
         }
       }
-    }
 
-    // Where the gateway's time goes: a separate gateway process under --cpu-prof, the same load.
-    try {
-      results.profiles.gateway = await profileUnderLoad(
-        'gateway',
-        async (flags) => {
-          const port = await freePort();
-          return startHelper({
-            name: 'gateway-profiled',
-            command: process.execPath,
-            args: [...flags, path.join(repoRoot, 'supergraph', 'dist', 'gateway.js')],
-            env: {
-              ...common,
-              PORT: String(port),
-              GATEWAY_REDIS_KEY_PREFIX: `${prefix}x:gateway:`,
-              ...Object.fromEntries(Object.entries(platform!.urls.services).map(([name, url]) => [`SUBGRAPH_URL_${name.toUpperCase().replace(/-/g, '_')}`, `${url}/graphql`])),
-            },
-            logDir: path.join(stateDir, 'logs'),
-            url: `http://127.0.0.1:${port}`,
-            readyUrl: `http://127.0.0.1:${port}/ready`,
-          });
-        },
-        { body },
-        stateDir,
-      );
-    } catch (error) {
-      problem('gateway profile', error);
+      // Where the gateway's time goes: a separate gateway process under --cpu-prof, the same load.
+      try {
+        results.profiles.gateway = await profileUnderLoad(
+          'gateway',
+          async (flags) => {
+            const port = await freePort();
+            return startHelper({
+              name: 'gateway-profiled',
+              command: process.execPath,
+              args: [...flags, path.join(repoRoot, 'supergraph', 'dist', 'gateway.js')],
+              env: {
+                ...common,
+                PORT: String(port),
+                GATEWAY_REDIS_KEY_PREFIX: `${prefix}x:gateway:`,
+                ...Object.fromEntries(Object.entries(platform!.urls.services).map(([name, url]) => [`SUBGRAPH_URL_${name.toUpperCase().replace(/-/g, '_')}`, `${url}/graphql`])),
+              },
+              logDir: path.join(stateDir, 'logs'),
+              url: `http://127.0.0.1:${port}`,
+              readyUrl: `http://127.0.0.1:${port}/ready`,
+            });
+          },
+          { body },
+          stateDir,
+        );
+      } catch (error) {
+        problem('gateway profile', error);
+      }
+
     }
 
     // 2. Edge cost: one small authenticated request straight to a tiny upstream, through nginx, through X's edge.
-    try {
+    if (runs('edge')) try {
       const echo = await startEcho(path.join(stateDir, 'logs'));
       helpers.push(echo);
       const small = { body: '{"query":"{ __typename }"}', headers: { authorization: `Bearer ${customerToken}` } };
@@ -407,19 +438,61 @@ async function main(): Promise<void> {
     }
 
     // 3. Event latency.
-    try {
+    if (runs('events')) try {
       say('event floor: raw amqplib round trips and MariaDB commits');
       const floor = await measureEventFloor({ amqpUrl, mysqlAdminUrl, samples: 300 });
       const saga: SagaFigures[] = [];
-      for (const rate of [10, 25, 50]) {
+      for (const rate of sagaRates) {
         say(`saga step at ${rate} orders/s`);
-        saga.push(await measureSaga({ amqpUrl, exchange, gatewayUrl: platform.urls.gateway, customerToken, storeId, pickIds, ratePerSecond: rate, seconds: rate === 10 ? 20 : 10 }));
-        const last = saga.at(-1)!;
-        say(`  placed→confirmed p50 ${last.placedToConfirmed.p50Ms} ms, p99 ${last.placedToConfirmed.p99Ms} ms (${last.ordersConfirmed}/${last.ordersPlaced} confirmed, ${last.placeOrderErrors} errors)`);
+        const { result, cpu } = await cpuShares(platformPids(platform), () =>
+          measureSaga({ amqpUrl, exchange, gatewayUrl: platform!.urls.gateway, customerToken, storeId, pickIds, ratePerSecond: rate, seconds: rate === 10 ? 20 : 10 }),
+        );
+        saga.push({ ...result, cpu });
+        say(`  placed→confirmed p50 ${result.placedToConfirmed.p50Ms} ms, p99 ${result.placedToConfirmed.p99Ms} ms (${result.ordersConfirmed}/${result.ordersPlaced} confirmed, ${result.placeOrderErrors} errors)`);
+        say(`  CPU (cores): ${Object.entries(cpu).sort(([, a], [, b]) => b - a).map(([name, share]) => `${name} ${share}`).join(', ')}`);
       }
       results.events = { floor, saga };
     } catch (error) {
       problem('event latency', error);
+    }
+
+    // 4. Order throughput: orders placed through the edge for a minute, each driven to DELIVERED.
+    if (runs('throughput')) {
+      try {
+        const edgeForOrders = await startBenchEdge({ name: 'bench-edge-orders', stateDir, platform, gatewayTargets: [new URL(platform.urls.gateway).host], env: common });
+        helpers.push(edgeForOrders);
+        const authUrl = platform.urls.services.auth!;
+        const customerTokens = await Promise.all(Array.from({ length: throughputPlacers }, () => account(authUrl, 'customer')));
+        const courierTokens = await Promise.all(Array.from({ length: 4 }, () => account(authUrl, 'courier')));
+        const databases = Object.fromEntries(
+          liveServices()
+            .filter((s) => s.backing.includes('mysql') && platform!.urls.services[s.name])
+            .map((s) => [s.name, `${prefix}${s.database}`]),
+        );
+        say(`order throughput: ${throughputPlacers} customers placing for ${throughputSeconds} s through the edge, every order driven to DELIVERED`);
+        const { result, cpu } = await cpuShares(platformPids(platform), () =>
+          measureOrderThroughput({
+            edgeUrl: edgeForOrders.url,
+            amqpUrl,
+            exchange,
+            mysqlAdminUrl,
+            databases,
+            consumers: Object.keys(platform!.urls.services),
+            customerTokens,
+            ownerToken,
+            courierTokens,
+            storeId,
+            pickIds,
+            seconds: throughputSeconds,
+            drainTimeoutSeconds: 120,
+          }),
+        );
+        results.throughput = { ...result, cpu };
+        say(`  ${result.ordersDelivered}/${result.ordersPlaced} delivered (${result.ordersLost} lost), ${result.placedPerSecond} placed/s, ${result.deliveredPerSecond} delivered/s, drained in ${result.drainSeconds} s`);
+        await edgeForOrders.stop();
+      } catch (error) {
+        problem('order throughput', error);
+      }
     }
   } catch (error) {
     problem('bench', error);
@@ -429,15 +502,18 @@ async function main(): Promise<void> {
     await dropDatabasesAndUsers(prefix).catch((error: unknown) => problem('dropping bench databases', error));
     deleteBrokerTopology(exchange);
     results.loggedErrors = loggedErrors(path.join(stateDir, 'logs'));
-    rmSync(stateDir, { recursive: true, force: true });
+    if (process.env.BENCH_KEEP_STATE) say(`logs kept in ${path.join(stateDir, 'logs')}`);
+    else rmSync(stateDir, { recursive: true, force: true });
   }
 
   results.finishedAt = new Date().toISOString();
   const outDir = path.join(repoRoot, 'bench');
   mkdirSync(outDir, { recursive: true });
-  writeFileSync(path.join(outDir, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
-  writeFileSync(path.join(outDir, 'RESULTS.md'), writeReport(results));
-  say(`done in ${((Date.now() - benchStarted) / 1000).toFixed(0)} s: bench/RESULTS.md, bench/results.json`);
+  // A partial run must not overwrite the committed full results.
+  const stem = chosen.length ? `partial-${chosen.join('-')}` : '';
+  writeFileSync(path.join(outDir, stem ? `results.${stem}.json` : 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
+  writeFileSync(path.join(outDir, stem ? `RESULTS.${stem}.md` : 'RESULTS.md'), writeReport(results));
+  say(`done in ${((Date.now() - benchStarted) / 1000).toFixed(0)} s: bench/${stem ? `RESULTS.${stem}.md` : "RESULTS.md"}`);
 }
 
 /**
@@ -465,7 +541,7 @@ async function profileUnderLoad(name: string, start: (nodeFlags: string[]) => Pr
   return { ...summary, file: path.relative(path.join(repoRoot, 'bench'), kept) };
 }
 
-/** Up to three error/fatal lines (pino levels 50/60) per log file, shortened. */
+/** Up to three error/fatal lines per log file, shortened. */
 function loggedErrors(logDir: string): Record<string, string[]> {
   const found: Record<string, string[]> = {};
   let files: string[] = [];
@@ -477,7 +553,7 @@ function loggedErrors(logDir: string): Record<string, string[]> {
   for (const file of files) {
     const lines = readFileSync(path.join(logDir, file), 'utf8')
       .split('\n')
-      .filter((line) => /"level":(50|60)\b/.test(line));
+      .filter((line) => /"level":"(error|fatal)"/.test(line));
     if (lines.length) found[file.replace(/\.log$/, '')] = [`${lines.length} error lines; first: ${lines[0]!.slice(0, 400)}`, ...lines.slice(1, 3).map((line) => line.slice(0, 400))];
   }
   return found;
@@ -494,6 +570,23 @@ function codeState(): { commit: string; uncommitted: string[] } {
   } catch {
     return { commit: 'unknown', uncommitted: [] };
   }
+}
+
+/** The platform's processes and the servers it stands on, by name, for CPU shares. */
+function platformPids(platform: RunningPlatform): Record<string, number> {
+  const pids: Record<string, number> = {};
+  for (const name of [...Object.keys(platform.urls.services), gateway.name, edge.name]) {
+    const pid = platform.pidOf(name);
+    if (pid) pids[name] = pid;
+  }
+  for (const [name, command] of [['MariaDB', 'mariadbd'], ['RabbitMQ', 'beam.smp'], ['Redis', 'redis-server']] as const) {
+    try {
+      pids[name] = Number(execFileSync('pgrep', ['-o', '-x', command], { encoding: 'utf8' }).trim());
+    } catch {
+      // not running on this machine (a remote server): not counted
+    }
+  }
+  return pids;
 }
 
 /** The pid of the process listening on a local TCP port (from /proc/net/tcp and the fds in /proc). */

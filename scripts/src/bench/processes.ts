@@ -162,3 +162,28 @@ export function binary(name: string): string | undefined {
   const file = path.join(repoRoot, 'node_modules', '.bin', name);
   return existsSync(file) ? file : undefined;
 }
+
+/** CPU time (user + system) a process has used so far, in seconds (clock ticks of /proc/<pid>/stat at 100 Hz). */
+export function cpuSeconds(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    // After the comm: state(0) ppid(1) … utime(11) stime(12).
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return 0;
+  }
+}
+
+/**
+ * Share of one core each named process used while `work` ran: where a load spends the machine's CPU
+ * (1.0 = one core busy the whole time).
+ */
+export async function cpuShares<T>(pids: Record<string, number>, work: () => Promise<T>): Promise<{ result: T; cpu: Record<string, number> }> {
+  const before = Object.fromEntries(Object.entries(pids).map(([name, pid]) => [name, cpuSeconds(pid)]));
+  const started = performance.now();
+  const result = await work();
+  const seconds = (performance.now() - started) / 1000;
+  const cpu = Object.fromEntries(Object.entries(pids).map(([name, pid]) => [name, Math.round(((cpuSeconds(pid) - before[name]!) / seconds) * 100) / 100]));
+  return { result, cpu };
+}

@@ -65,18 +65,49 @@ export function writeReport(results: BenchResults): string {
       out.push(`| … the same from the placeOrder request to the gateway | ${fmt(step.mutationToConfirmed.p50Ms, 1)} | ${fmt(step.mutationToConfirmed.p99Ms, 1)} | ${step.mutationToConfirmed.samples} | ${ratio(step.mutationToConfirmed.p50Ms, ev.sagaStepFloor.p50Ms)} | ${ratio(step.mutationToConfirmed.p99Ms, ev.sagaStepFloor.p99Ms)} |`);
     }
     out.push('');
+    out.push('Where the machine\'s CPU went during each rate (cores busy, 1 = one core throughout; the load generator and anything else on the machine not counted):', '');
+    const names = [...new Set(saga.flatMap((step) => Object.keys(step.cpu ?? {})))].filter((name) => saga.some((step) => (step.cpu?.[name] ?? 0) >= 0.05));
+    out.push(`| orders/s | ${names.join(' | ')} | total |`, `|---:|${names.map(() => '---:').join('|')}|---:|`);
+    for (const step of saga) {
+      const cpu = step.cpu ?? {};
+      out.push(`| ${step.ratePerSecond} | ${names.map((name) => fmt(cpu[name], 2)).join(' | ')} | ${fmt(Object.values(cpu).reduce((sum, share) => sum + share, 0), 2)} |`);
+    }
+    out.push('');
+  }
+
+  if (results.throughput) {
+    const t = results.throughput;
+    out.push('## 4. Order throughput: orders through the edge until every one is DELIVERED', '');
+    out.push(
+      `${t.placers} customers place one-line orders back to back through X's edge (kong.yml as rendered, rate limits raised out of reach) for ${t.placingSeconds} s; the store owner's and four couriers' apps react to the events they would be notified of (confirmed → accept, mark ready; delivery requested → claim, pick up, deliver), all through the edge. Clients retry only what the platform calls retryable (SERVICE_UNAVAILABLE, TOO_MANY_REQUESTS, a dropped connection).`,
+      '',
+    );
+    out.push('| Figure | Value |', '|---|---:|');
+    out.push(`| orders placed | ${t.ordersPlaced} |`, `| orders DELIVERED (seen as order.order.delivered) | ${t.ordersDelivered} |`, `| DELIVERED in order's database | ${t.deliveredInDatabase} |`);
+    out.push(`| orders lost (placed, never delivered nor rejected) | **${t.ordersLost}** |`, `| orders rejected | ${t.ordersRejected} |`);
+    out.push(`| placed per second while placing | ${fmt(t.placedPerSecond, 1)} |`, `| delivered per second, first placement → last delivery | ${fmt(t.deliveredPerSecond, 1)} |`);
+    out.push(`| drain: placing stopped → last order DELIVERED | ${fmt(t.drainSeconds, 1)} s |`);
+    out.push(`| placeOrder → DELIVERED, p50 / p99 | ${fmt(t.placedToDelivered.p50Ms / 1000, 1)} s / ${fmt(t.placedToDelivered.p99Ms / 1000, 1)} s |`);
+    out.push(`| requests through the edge (all roles) | ${t.requests} |`);
+    out.push(`| retried errors | ${Object.entries(t.retriedErrors).map(([code, n]) => `${code} ${n}`).join(', ') || 'none'} |`, '');
+    out.push('Outbox lag and queue depth, sampled every second (peaks):', '');
+    out.push('| Service | unsent outbox rows | oldest unsent (s) | consumer queue depth |', '|---|---:|---:|---:|');
+    for (const service of [...new Set([...Object.keys(t.outboxPeak), ...Object.keys(t.queuePeak)])]) {
+      out.push(`| ${service} | ${t.outboxPeak[service]?.rows ?? '–'} | ${fmt(t.outboxPeak[service]?.oldestSeconds, 2)} | ${t.queuePeak[service] ?? '–'} |`);
+    }
+    out.push('', `CPU during the run (cores): ${Object.entries(t.cpu).filter(([, share]) => share >= 0.05).sort(([, a], [, b]) => b - a).map(([name, share]) => `${name} ${share}`).join(', ')}.`, '');
   }
 
   if (results.footprint) {
     const fp = results.footprint;
-    out.push('## 4. Footprint', '');
+    out.push('## 5. Footprint', '');
     out.push(`- Start to ready (provision databases, apply migrations, start ${fp.processes.length} processes and wait for each /ready, build not included): **${fmt(fp.startToReadyMs / 1000, 1)} s** (with a second gateway replica started too).`);
     out.push(`- Resident memory of the platform (sum of RSS of its ${fp.processes.length} node processes after seeding, one gateway): **${fmt(fp.rssMiB)} MiB**, ${fmt(fp.rssMiB / Math.max(1, fp.processes.length))} MiB per process on average. MariaDB, Redis and RabbitMQ are not counted.`, '');
   }
 
   for (const [which, profile] of Object.entries(results.profiles)) {
     if (!profile) continue;
-    out.push(`## 5${which === 'gateway' ? 'a' : 'b'}. Where the ${which} spends its CPU (--cpu-prof, under the federated query's load as in section 1, start-up and warm-up left out)`, '');
+    out.push(`## 6${which === 'gateway' ? 'a' : 'b'}. Where the ${which} spends its CPU (--cpu-prof, under the federated query's load as in section 1, start-up and warm-up left out)`, '');
     out.push(`Self time by area (${profile.samples} samples; [${profile.file}](${profile.file}) opens in Chrome DevTools, not committed):`, '');
     out.push('By kind of work (across packages):', '', '| Work | % of CPU |', '|---|---:|', ...profile.work.map((w) => `| ${w.kind} | ${w.percent} |`), '');
     out.push('By package:', '');
@@ -104,6 +135,13 @@ export function writeReport(results: BenchResults): string {
       );
     for (const step of results.events.saga) if (step.firstPlaceOrderError) reading.push(`At ${step.ratePerSecond} orders/s, ${step.placeOrderErrors} placeOrder calls failed; the first: ${step.firstPlaceOrderError.slice(0, 200)}`);
     if (first) reading.push(`One saga step at ${first.ratePerSecond} orders/s takes ${ratio(first.placedToConfirmed.p50Ms, results.events.floor.sagaStepFloor.p50Ms)} the floor at p50 and ${ratio(first.placedToConfirmed.p99Ms, results.events.floor.sagaStepFloor.p99Ms)} at p99.`);
+  }
+  if (results.throughput) {
+    const t = results.throughput;
+    const deepest = Object.entries(t.queuePeak).sort(([, a], [, b]) => b - a)[0];
+    reading.push(
+      `Orders through the edge: ${fmt(t.placedPerSecond, 1)} placed/s for ${t.placingSeconds} s, all ${t.ordersDelivered} of ${t.ordersPlaced} DELIVERED (${t.ordersLost} lost), ${fmt(t.deliveredPerSecond, 1)} delivered/s end to end${deepest ? `; the deepest queue was ${deepest[0]}'s (${deepest[1]} messages), where events waited` : ''}.`,
+    );
   }
   for (const [which, profile] of Object.entries(results.profiles)) {
     if (!profile) continue;
