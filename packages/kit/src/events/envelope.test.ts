@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { runWithContext } from '../context';
-import { AuthUserRegistered, eventCatalog } from './contracts';
-import { buildEvent, defineEvent, envelopeSchema } from './envelope';
+import { AuthUserRegistered, DeliveryRequested, eventCatalog, OrderAccepted, OrderPlaced } from './contracts';
+import { buildEvent, defineEvent, envelopeSchema, keptDataSchema, withoutPersonalData } from './envelope';
 
 const registration = { userId: randomUUID(), email: 'ada@example.com', roles: ['customer' as const], displayName: 'Ada' };
 
@@ -64,6 +64,40 @@ describe('defineEvent', () => {
 
   it('rejects a type that is not service.entity.past-tense', () => {
     expect(() => defineEvent({ type: 'auth.UserCreated', version: 1, producer: 'auth', description: '', data: z.object({}) })).toThrow(/past-tense/);
+  });
+
+  it('rejects personal data that is not a field of the data', () => {
+    expect(() =>
+      defineEvent({ type: 'auth.user.named', version: 1, producer: 'auth', description: '', data: z.object({ userId: z.uuid(), name: z.string() }), personalData: ['email'] }),
+    ).toThrow(/email/);
+  });
+});
+
+describe('personal data', () => {
+  it('is named by every contract that carries an e-mail, a name, a phone number or an address', () => {
+    const personalFieldNames = /^(email|displayName|firstName|lastName|phone|deliveryAddress|dropoff|address|recipient)$/;
+    for (const definition of eventCatalog) {
+      const fields = definition.data instanceof z.ZodObject ? Object.keys(definition.data.shape) : [];
+      const unmarked = fields.filter((field) => personalFieldNames.test(field) && !definition.personalData?.includes(field));
+      expect({ type: definition.type, unmarked }).toEqual({ type: definition.type, unmarked: [] });
+    }
+    const personal = Object.fromEntries(eventCatalog.filter((definition) => definition.personalData?.length).map((definition) => [definition.type, definition.personalData]));
+    expect(personal).toEqual({
+      [AuthUserRegistered.type]: ['email', 'displayName'],
+      [OrderPlaced.type]: ['deliveryAddress'],
+      [OrderAccepted.type]: ['deliveryAddress'],
+      [DeliveryRequested.type]: ['dropoff'],
+    });
+  });
+
+  it('is left out of the event a long-lived store keeps, which still reads back with the kept schema', () => {
+    const event = buildEvent(AuthUserRegistered, registration.userId, registration);
+    const kept = withoutPersonalData(event, AuthUserRegistered);
+    expect(kept).toEqual({ ...event, data: { userId: registration.userId, roles: ['customer'] } });
+    expect(JSON.stringify(kept)).not.toMatch(/ada@example.com|Ada/);
+    expect(keptDataSchema(AuthUserRegistered).parse(kept.data)).toEqual(kept.data);
+    expect(AuthUserRegistered.data.safeParse(kept.data).success).toBe(false);
+    expect(event.data).toEqual(registration);
   });
 });
 

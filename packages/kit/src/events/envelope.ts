@@ -32,6 +32,12 @@ export interface EventDefinition<S extends z.ZodType = z.ZodType> {
   producer: ServiceName;
   description: string;
   data: S;
+  /**
+   * Top-level fields of `data` that say who a person is or where they live (e-mail, name, address)
+   * beyond their id. Stores that keep events for long (headquarter's audit trail) leave them out, so
+   * an erased account leaves no personal data behind in them.
+   */
+  personalData?: readonly string[];
 }
 
 export type EventData<D extends EventDefinition> = z.infer<D['data']>;
@@ -49,7 +55,28 @@ export function defineEvent<S extends z.ZodType>(definition: EventDefinition<S>)
   if (!Number.isInteger(definition.version) || definition.version < 1) {
     throw new Error(`event ${definition.type} has version ${definition.version}; versions are integers from 1`);
   }
+  if (definition.personalData?.length) {
+    const shape = definition.data instanceof z.ZodObject ? (definition.data.shape as Record<string, unknown>) : undefined;
+    const unknown = definition.personalData.filter((field) => !shape || !(field in shape));
+    if (unknown.length) throw new Error(`event ${definition.type} names personal data that is not a top-level field of its data: ${unknown.join(', ')}`);
+  }
   return definition;
+}
+
+/** The event as a long-lived store keeps it: the contract's personal fields left out of `data`. */
+export function withoutPersonalData(event: EventEnvelope, definition: EventDefinition): EventEnvelope {
+  if (!definition.personalData?.length) return event;
+  const data = { ...(event.data as Record<string, unknown>) };
+  for (const field of definition.personalData) delete data[field];
+  return { ...event, data };
+}
+
+/** What `withoutPersonalData` keeps of the contract's `data`: the schema such a stored event is read back with. */
+export function keptDataSchema(definition: EventDefinition): z.ZodType {
+  if (!definition.personalData?.length || !(definition.data instanceof z.ZodObject)) return definition.data;
+  const personal = new Set(definition.personalData);
+  const shape = definition.data.shape as Record<string, z.ZodType>;
+  return z.object(Object.fromEntries(Object.entries(shape).filter(([field]) => !personal.has(field))));
 }
 
 /**

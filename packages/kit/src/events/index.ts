@@ -20,7 +20,7 @@ export {
   type DeadLetter,
 } from './dead-letters';
 export { subscriptionsFor } from './subscriptions';
-export { buildEvent, defineEvent, envelopeSchema, type EventData, type EventDefinition, type EventEnvelope } from './envelope';
+export { buildEvent, defineEvent, envelopeSchema, keptDataSchema, withoutPersonalData, type EventData, type EventDefinition, type EventEnvelope } from './envelope';
 export type { Inbox, InboxOutcome } from './inbox';
 export { ensureMongoInbox, mongoInbox } from './mongo-inbox';
 export { MongoOutbox, type MongoOutboxOptions } from './mongo-outbox';

@@ -190,6 +190,17 @@ describe('audit trail', () => {
     expect((await hq.db.auditEvent.findUniqueOrThrow({ where: { eventId: sagas.a1!.events[2]!.id } })).actorId).toBeNull();
   });
 
+  it('keeps no e-mail, name or address: the personal fields of each contract are left out of the trail', async () => {
+    const registered = others[0]!;
+    const row = await hq.db.auditEvent.findUniqueOrThrow({ where: { eventId: registered.id } });
+    expect(JSON.parse(row.payload)).toEqual({ ...registered, data: { userId: someoneId, roles: ['customer'] } });
+    const placed = sagas.a1!.events[0]!;
+    const placedRow = await hq.db.auditEvent.findUniqueOrThrow({ where: { eventId: placed.id } });
+    expect(JSON.parse(placedRow.payload).data).not.toHaveProperty('deliveryAddress');
+    const everything = (await hq.db.auditEvent.findMany()).map((audit) => audit.payload).join('\n');
+    expect(everything).not.toMatch(/someone@example\.test|"recipient"|"postalCode"|"Someone"/);
+  });
+
   it('refuses to change or delete a recorded event', async () => {
     const eventId = sagas.a1!.events[0]!.id;
     await expect(hq.db.auditEvent.update({ where: { eventId }, data: { type: 'rewritten' } })).rejects.toThrow(/append-only/);

@@ -1,4 +1,4 @@
-import { eventCatalog, subscriptionsFor, type EventDefinition, type Subscription } from '@x/kit';
+import { eventCatalog, subscriptionsFor, withoutPersonalData, type EventDefinition, type Subscription } from '@x/kit';
 import type { AuditTrail } from '../store/audit-trail';
 import type { Transaction } from '../store/database';
 import type { KpiStore } from '../store/kpis';
@@ -20,13 +20,18 @@ export const consumedEvents: readonly EventDefinition[] = eventCatalog;
  * its guard in Redis: the redelivery redoes the SQL and the guard skips the effect. After 3 the inbox
  * refuses the event. Redis is never written after the commit: a crash between the two would lose the
  * effect with nothing left to redo it.
+ *
+ * The trail keeps events without their personal fields (the contracts' personalData: e-mail, name,
+ * addresses), and projections see the event as the trail keeps it, so a rebuild from the trail gives
+ * the live read models and an erased account leaves nothing personal here.
  */
 export function headquarterSubscriptions(projections: readonly Projection[], audit: AuditTrail, kpis: KpiStore): Subscription<Transaction>[] {
   return subscriptionsFor(
     consumedEvents,
     projections.map((projection) => ({
       definition: projection.definition,
-      handle: async function recordInTrailAndProject(event, tx: Transaction) {
+      handle: async function recordInTrailAndProject(received, tx: Transaction) {
+        const event = withoutPersonalData(received, projection.definition);
         if (!(await audit.record(tx, event, projection.actorOf(event)))) return;
         const effect = await projection.project(event, tx);
         if (effect) await kpis.apply(event.id, effect);

@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { envelopeSchema, type EventEnvelope, type Logger } from '@x/kit';
+import { envelopeSchema, keptDataSchema, type EventEnvelope, type Logger } from '@x/kit';
 import type { AuditEventRow, AuditTrail } from '../store/audit-trail';
 import type { PrismaClient } from '../store/database';
 import type { KpiStore } from '../store/kpis';
@@ -98,7 +98,7 @@ function decode(row: AuditEventRow, routes: Map<string, Projection>): { event: E
   }
   const projection = routes.get(routeOf(envelope));
   if (!projection) return { reason: `no projection for ${envelope.type} v${envelope.version}` };
-  const data = projection.definition.data.safeParse(envelope.data);
+  const data = keptDataSchema(projection.definition).safeParse(envelope.data);
   if (!data.success) return { reason: `data no longer matches ${envelope.type} v${envelope.version}: ${data.error.message}` };
   return { event: { ...envelope, data: data.data }, projection };
 }

@@ -13,4 +13,5 @@ export const AuthUserRegistered = defineEvent({
     roles: z.array(roleSchema).min(1),
     displayName: z.string().min(1).max(80),
   }),
+  personalData: ['email', 'displayName'],
 });

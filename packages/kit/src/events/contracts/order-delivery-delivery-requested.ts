@@ -9,4 +9,5 @@ export const DeliveryRequested = defineEvent({
   producer: 'order-delivery',
   description: 'order-delivery created a REQUESTED delivery for an accepted order; couriers nearby can claim it.',
   data: deliveryRefSchema.extend({ pickup: geoPointSchema.nullable(), dropoff: deliveryAddressSchema }),
+  personalData: ['dropoff'],
 });

@@ -8,4 +8,5 @@ export const OrderAccepted = defineEvent({
   producer: 'order',
   description: 'The store accepted the order and prepares it (PREPARING); order-delivery requests a courier.',
   data: orderRefSchema.extend({ deliveryAddress: deliveryAddressSchema, totalMinor: z.number().int().min(0), currency: currencySchema }),
+  personalData: ['deliveryAddress'],
 });

@@ -8,4 +8,5 @@ export const OrderPlaced = defineEvent({
   producer: 'order',
   description: 'A customer placed an order (PENDING); picks answers by reserving all lines or none.',
   data: orderRefSchema.extend({ lines: z.array(requestedLineSchema).min(1).max(50), deliveryAddress: deliveryAddressSchema }),
+  personalData: ['deliveryAddress'],
 });
