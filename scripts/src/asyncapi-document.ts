@@ -115,6 +115,7 @@ export function buildAsyncApi(consumers: ConsumerTable): Record<string, unknown>
       bindings: { amqp: { messageType: definition.type, bindingVersion: '0.3.0' } },
       'x-producer': definition.producer,
       'x-consumers': consumedBy,
+      ...(definition.personalData?.length ? { 'x-personal-data': [...definition.personalData] } : {}),
     };
     channels[definition.type] = {
       address: definition.type,
