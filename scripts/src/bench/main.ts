@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { createConnection } from 'mariadb';
 import { edge, gateway, liveServices, parseMysqlUrl } from '@x/kit';
-import { repoRoot, startPlatform, type RunningPlatform } from '../platform';
+import { gatewayNodeFlags, repoRoot, startPlatform, type RunningPlatform } from '../platform';
 import { measureEventFloor, measureSaga, type EventFloor, type SagaFigures } from './events';
 import { load, round, type LoadFigures, type LoadTarget } from './load';
 import { binary, childPids, cpuShares, echoBody, freePort, rssKiB, startEcho, startHelper, startNginx, type Helper } from './processes';
@@ -382,7 +382,7 @@ async function main(): Promise<void> {
             return startHelper({
               name: 'gateway-profiled',
               command: process.execPath,
-              args: [...flags, path.join(repoRoot, 'supergraph', 'dist', 'gateway.js')],
+              args: [...gatewayNodeFlags, ...flags, path.join(repoRoot, 'supergraph', 'dist', 'gateway.js')],
               env: {
                 ...common,
                 PORT: String(port),
