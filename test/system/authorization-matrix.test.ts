@@ -92,6 +92,7 @@ const rules: Record<string, Rule> = {
   claimDelivery: { service: 'order-delivery', allowed: ['courier'], operation: 'mutation ($id: ID!) { claimDelivery(id: $id) { id } }', variables: (f) => ({ id: f.deliveryId }) },
   markPickedUp: { service: 'order-delivery', allowed: ['courier'], operation: 'mutation ($id: ID!) { markPickedUp(id: $id) { id } }', variables: (f) => ({ id: f.deliveryId }) },
   markDelivered: { service: 'order-delivery', allowed: ['courier'], operation: 'mutation ($id: ID!) { markDelivered(id: $id) { id } }', variables: (f) => ({ id: f.deliveryId }) },
+  markReturned: { service: 'order-delivery', allowed: ['courier'], operation: 'mutation ($id: ID!) { markReturned(id: $id) { id } }', variables: (f) => ({ id: f.deliveryId }) },
   cancelOrder: { service: 'order', allowed: ['customer', 'hq_admin'], operation: 'mutation ($id: ID!) { cancelOrder(id: $id) { id } }', variables: (f) => ({ id: f.orderId }) },
   closeStore: { service: 'store', allowed: ['store_owner'], operation: 'mutation ($id: ID!) { closeStore(id: $id) { id } }', variables: (f) => ({ id: f.storeId }) },
   reopenStore: { service: 'store', allowed: ['store_owner'], operation: 'mutation ($id: ID!) { reopenStore(id: $id) { id } }', variables: (f) => ({ id: f.storeId }) },

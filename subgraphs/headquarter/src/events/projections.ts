@@ -14,6 +14,8 @@ import {
   DeliveryDelivered,
   DeliveryPickedUp,
   DeliveryRequested,
+  DeliveryReturned,
+  DeliveryReturnStarted,
   OrderAccepted,
   OrderCancelled,
   OrderConfirmed,
@@ -174,6 +176,14 @@ export function headquarterProjections(stores: StoreStates): Projection[] {
     }),
     projection(DeliveryCancelled, {
       project: async function freeCourierOfCancelledDelivery(event) {
+        return { kind: 'deliveryEnded', deliveryId: event.data.deliveryId };
+      },
+    }),
+    // The courier stays busy while bringing the goods back, and is free once they are at the store.
+    projection(DeliveryReturnStarted, { actor: (data) => data.courierId }),
+    projection(DeliveryReturned, {
+      actor: (data) => data.courierId,
+      project: async function freeCourierOfReturnedDelivery(event) {
         return { kind: 'deliveryEnded', deliveryId: event.data.deliveryId };
       },
     }),

@@ -1,5 +1,5 @@
 import type { Principal } from '@x/kit';
-import type { DeliveryStatus } from './delivery-status';
+import { terminalStatuses, type DeliveryStatus } from './delivery-status';
 
 /** Who is involved in a delivery: order events name the customer, store events the store's owner. */
 export interface DeliveryParties {
@@ -32,5 +32,5 @@ export function visibilityOf(delivery: DeliveryParties, caller: Principal): Visi
  * goes as soon as the delivery is finished; until then the courier still needs it to hand the order over.
  */
 export function keepsDropoffAddress(delivery: { status: DeliveryStatus; customerId: string | null }): boolean {
-  return delivery.customerId !== null || !['DELIVERED', 'CANCELLED'].includes(delivery.status);
+  return delivery.customerId !== null || !terminalStatuses.includes(delivery.status);
 }

@@ -63,12 +63,21 @@ describe('the delivery state machine', () => {
     expect(decide(delivery('REQUESTED'), 'cancel', admin)).toMatchObject({ kind: 'refused', code: 'FORBIDDEN' });
   });
 
+  it('sends picked-up goods back on the saga\'s word, and only the claiming courier marks them returned', () => {
+    expect(decide(delivery('PICKED_UP'), 'returnToStore', saga)).toEqual({ kind: 'apply', from: 'PICKED_UP', to: 'RETURNING' });
+    expect(decide(delivery('PICKED_UP'), 'returnToStore', courier)).toMatchObject({ kind: 'refused', code: 'FORBIDDEN' });
+    for (const status of ['RETURNING', 'RETURNED', 'DELIVERED'] as const) expect(decide(delivery(status), 'returnToStore', saga).kind).toBe('stale');
+    expect(decide(delivery('RETURNING'), 'deliver', courier)).toMatchObject({ kind: 'refused', code: 'CONFLICT' });
+    expect(decide(delivery('RETURNING'), 'markReturned', otherCourier)).toMatchObject({ kind: 'refused', code: 'FORBIDDEN' });
+    expect(decide(delivery('RETURNING'), 'markReturned', courier)).toEqual({ kind: 'apply', from: 'RETURNING', to: 'RETURNED' });
+  });
+
   it('never leaves a final state, whoever asks', () => {
     for (const trigger of Object.keys(transitions) as Trigger[]) {
       for (const status of terminalStatuses) {
         for (const actor of [courier, admin, saga]) expect(decide(delivery(status), trigger, actor).kind).not.toBe('apply');
       }
     }
-    expect(deliveryStatuses.filter((status) => !terminalStatuses.includes(status))).toEqual(['REQUESTED', 'CLAIMED', 'PICKED_UP']);
+    expect(deliveryStatuses.filter((status) => !terminalStatuses.includes(status))).toEqual(['REQUESTED', 'CLAIMED', 'PICKED_UP', 'RETURNING']);
   });
 });

@@ -1,9 +1,9 @@
 import { assertTransitionTable, namedTransitions, type Role } from '@x/kit';
 
-export const deliveryStatuses = ['REQUESTED', 'CLAIMED', 'PICKED_UP', 'DELIVERED', 'CANCELLED'] as const;
+export const deliveryStatuses = ['REQUESTED', 'CLAIMED', 'PICKED_UP', 'DELIVERED', 'CANCELLED', 'RETURNING', 'RETURNED'] as const;
 export type DeliveryStatus = (typeof deliveryStatuses)[number];
 
-export const terminalStatuses: readonly DeliveryStatus[] = ['DELIVERED', 'CANCELLED'];
+export const terminalStatuses: readonly DeliveryStatus[] = ['DELIVERED', 'CANCELLED', 'RETURNED'];
 
 /** Who fires a trigger: the order saga's events, or a person (a courier, through the API). */
 export type Actor = { kind: 'event' } | { kind: 'person'; userId: string; roles: readonly Role[] };
@@ -43,6 +43,11 @@ export const transitions = {
   pickUp: { from: ['CLAIMED'], to: 'PICKED_UP', guard: byClaimingCourier, requires: orderReadyForPickup },
   deliver: { from: ['PICKED_UP'], to: 'DELIVERED', guard: byClaimingCourier },
   cancel: { from: ['REQUESTED', 'CLAIMED'], to: 'CANCELLED', guard: byEvent },
+  // The order was cancelled while the courier was picking it up (the cancellation reached this
+  // service after the pick-up): the cancellation stands, picks has put the stock back, so the goods
+  // go back to the store rather than to the customer.
+  returnToStore: { from: ['PICKED_UP'], to: 'RETURNING', guard: byEvent },
+  markReturned: { from: ['RETURNING'], to: 'RETURNED', guard: byClaimingCourier },
 } as const satisfies Record<string, Transition>;
 
 export type Trigger = keyof typeof transitions;
@@ -59,7 +64,7 @@ export function decide(delivery: DeliveryFacts, trigger: Trigger, actor: Actor):
   if (refusal) return { kind: 'refused', code: 'FORBIDDEN', reason: refusal };
   if (!transition.from.includes(delivery.status)) {
     const reason = `cannot ${trigger} a delivery that is ${delivery.status}`;
-    // The only event trigger (cancel) fires from the first states; anything else has moved past it.
+    // Event triggers (cancel, returnToStore) fire from earlier states; a delivery elsewhere has moved past them.
     return actor.kind === 'event' ? { kind: 'stale', reason } : { kind: 'refused', code: 'CONFLICT', reason };
   }
   const waiting = transition.requires?.(delivery, actor);

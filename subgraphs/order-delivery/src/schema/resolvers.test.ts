@@ -53,14 +53,18 @@ afterAll(async () => {
 });
 
 /** A delivery of callers.customer's order, taken as far as `status` by callers.courier. */
-async function deliveryIn(status: 'REQUESTED' | 'CLAIMED' | 'READY' | 'PICKED_UP'): Promise<DeliveryRow> {
+async function deliveryIn(status: 'REQUESTED' | 'CLAIMED' | 'READY' | 'PICKED_UP' | 'RETURNING'): Promise<DeliveryRow> {
   const delivery = await seedDelivery(db, deliveries, storeId, { customerId: callers.customer.userId });
   if (status === 'REQUESTED') return delivery;
   await deliveries.act(delivery.id, 'claim', person(callers.courier));
   if (status === 'CLAIMED') return delivery;
   await markOrderReady(db, projections, delivery);
   if (status === 'READY') return delivery;
-  return deliveries.act(delivery.id, 'pickUp', person(callers.courier));
+  const pickedUp = await deliveries.act(delivery.id, 'pickUp', person(callers.courier));
+  if (status === 'PICKED_UP') return pickedUp;
+  // The order was cancelled after the pick-up.
+  const order = { orderId: delivery.orderId, storeId: delivery.storeId, customerId: delivery.customerId };
+  return (await db.$transaction((tx) => deliveries.cancelForCancelledOrder(tx, order, randomUUID(), 'cancelled after pick-up')))!;
 }
 
 const historyLength = (deliveryId: string) => db.statusChange.count({ where: { deliveryId } });
@@ -83,6 +87,7 @@ describe('who may move a delivery', () => {
     },
     markPickedUp: { document: 'mutation ($id: ID!) { markPickedUp(id: $id) { id status } }', target: 'READY', expected: claimingCourierOnly },
     markDelivered: { document: 'mutation ($id: ID!) { markDelivered(id: $id) { id status } }', target: 'PICKED_UP', expected: claimingCourierOnly },
+    markReturned: { document: 'mutation ($id: ID!) { markReturned(id: $id) { id status returnedAt } }', target: 'RETURNING', expected: claimingCourierOnly },
   };
 
   it('has a row for every mutation in the SDL', () => {

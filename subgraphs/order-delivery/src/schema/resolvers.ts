@@ -51,7 +51,7 @@ async function page(context: DeliveryContext, courierId: string, args: unknown) 
   return connectionFrom(rows, first, (delivery) => [(delivery.claimedAt ?? delivery.requestedAt).toISOString(), delivery.id]);
 }
 
-const courierStep = (trigger: 'claim' | 'pickUp' | 'deliver') => (_root: unknown, args: unknown, context: DeliveryContext) => {
+const courierStep = (trigger: 'claim' | 'pickUp' | 'deliver' | 'markReturned') => (_root: unknown, args: unknown, context: DeliveryContext) => {
   const caller = requireRole(context.principal, 'courier');
   const { id } = parseInput(idArgs, args);
   return context.deliveries.act(id, trigger, { kind: 'person', userId: caller.userId, roles: caller.roles });
@@ -74,6 +74,7 @@ export const resolvers: GraphQLResolverMap<DeliveryContext> = {
     claimDelivery: courierStep('claim'),
     markPickedUp: courierStep('pickUp'),
     markDelivered: courierStep('deliver'),
+    markReturned: courierStep('markReturned'),
   },
   Delivery: {
     __resolveReference: async (reference: { id: string }, context: DeliveryContext) => readable(await context.deliveryById.load(reference.id), context),

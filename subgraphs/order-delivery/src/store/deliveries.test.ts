@@ -242,18 +242,30 @@ describe('cancelling', () => {
     expect(await db.delivery.findUniqueOrThrow({ where: { id: delivery.id } })).toMatchObject({ status: 'CANCELLED', cancelledAt: expect.any(Date), cancelReason: 'changed my mind' });
   });
 
-  it('changes nothing when the cancellation comes after the pick-up', async () => {
+  it('sends the goods back to the store when the cancellation comes after the pick-up: no delivery to a cancelled order', async () => {
     const { order, delivery } = await requested();
     const mine = courier();
     await deliveries.act(delivery.id, 'claim', mine);
     await readyForPickup(order);
     await deliveries.act(delivery.id, 'pickUp', mine);
     const event = cancelled(order, 'READY_FOR_PICKUP');
-    await broker.publish(event);
+    await Promise.all([broker.publish(event), broker.publish(event)]);
     await eventually(async () => expect(await db.inboxEvent.count({ where: { eventId: event.id } })).toBe(1));
-    expect(await db.delivery.findUniqueOrThrow({ where: { id: delivery.id } })).toMatchObject({ status: 'PICKED_UP', cancelledAt: null });
-    expect(await outboxTypesOf(db, delivery.id)).not.toContain('order-delivery.delivery.cancelled');
-    expect(await deliveries.act(delivery.id, 'deliver', mine)).toMatchObject({ status: 'DELIVERED' });
+    expect(await db.delivery.findUniqueOrThrow({ where: { id: delivery.id } })).toMatchObject({ status: 'RETURNING', cancelledAt: expect.any(Date), cancelReason: 'changed my mind' });
+    await expect(deliveries.act(delivery.id, 'deliver', mine)).rejects.toMatchObject({ code: 'CONFLICT' });
+    await expect(deliveries.act(delivery.id, 'markReturned', courier())).rejects.toMatchObject({ code: 'FORBIDDEN' });
+    expect(await deliveries.act(delivery.id, 'markReturned', mine)).toMatchObject({ status: 'RETURNED', returnedAt: expect.any(Date) });
+
+    expect(await historyOf(delivery.id)).toEqual(['REQUESTED', 'CLAIMED', 'PICKED_UP', 'RETURNING', 'RETURNED']);
+    expect(await outboxTypesOf(db, delivery.id)).toEqual([
+      'order-delivery.delivery.requested',
+      'order-delivery.delivery.claimed',
+      'order-delivery.delivery.picked-up',
+      'order-delivery.delivery.return-started',
+      'order-delivery.delivery.returned',
+    ]);
+    const [returning] = await outboxPayloadsOf(db, 'order-delivery.delivery.return-started', delivery.id);
+    expect(returning?.data).toEqual({ deliveryId: delivery.id, orderId: order.orderId, storeId: store.storeId, courierId: mine.userId, reason: 'changed my mind' });
   });
 
   it('remembers a cancellation that arrives before the acceptance, so the late acceptance creates nothing', async () => {
@@ -267,7 +279,7 @@ describe('cancelling', () => {
     expect(await orderStatusOf(order.orderId)).toBe('CANCELLED');
   });
 
-  it('serialises a pick-up racing the cancellation: the delivery ends CANCELLED or PICKED_UP through legal steps only', async () => {
+  it('serialises a pick-up racing the cancellation: the delivery ends CANCELLED, or RETURNING after its pick-up, through legal steps only', async () => {
     for (let round = 0; round < 5; round += 1) {
       const { order, delivery } = await requested();
       const mine = courier();
@@ -278,7 +290,7 @@ describe('cancelling', () => {
         db.$transaction((tx) => deliveries.cancelForCancelledOrder(tx, order, randomUUID(), 'race')),
       ]);
       const steps = await historyOf(delivery.id);
-      if (pickUp === 'ok') expect(steps).toEqual(['REQUESTED', 'CLAIMED', 'PICKED_UP']);
+      if (pickUp === 'ok') expect(steps).toEqual(['REQUESTED', 'CLAIMED', 'PICKED_UP', 'RETURNING']);
       else {
         expect(pickUp).toBe('CONFLICT');
         expect(steps).toEqual(['REQUESTED', 'CLAIMED', 'CANCELLED']);

@@ -7,6 +7,8 @@ import {
   DeliveryDelivered,
   DeliveryPickedUp,
   DeliveryRequested,
+  DeliveryReturned,
+  DeliveryReturnStarted,
   deliveryAddressSchema,
   enqueueEvent,
   forbidden,
@@ -15,7 +17,7 @@ import {
 } from '@x/kit';
 import type { z } from 'zod';
 import { keepsDropoffAddress } from '../domain/access';
-import { decide, transitions, type Actor, type DeliveryStatus, type Trigger } from '../domain/delivery-status';
+import { decide, terminalStatuses, transitions, type Actor, type DeliveryStatus, type Trigger } from '../domain/delivery-status';
 import { boundingBox, nearestWithin, type GeoPoint } from '../domain/distance';
 import { Prisma, type PrismaClient, type Transaction } from './database';
 import type { OrderRef, Projections } from './projections';
@@ -52,6 +54,8 @@ const stampColumn: Record<Trigger, Prisma.Sql> = {
   pickUp: Prisma.raw('picked_up_at'),
   deliver: Prisma.raw('delivered_at'),
   cancel: Prisma.raw('cancelled_at'),
+  returnToStore: Prisma.raw('cancelled_at'),
+  markReturned: Prisma.raw('returned_at'),
 };
 
 const ref = (delivery: DeliveryRow) => ({ deliveryId: delivery.id, orderId: delivery.orderId, storeId: delivery.storeId });
@@ -67,6 +71,8 @@ const announcements: Record<Trigger, (delivery: DeliveryRow) => EventEnvelope> =
   pickUp: (delivery) => buildEvent(DeliveryPickedUp, delivery.id, { ...ref(delivery), courierId: courierOf(delivery) }),
   deliver: (delivery) => buildEvent(DeliveryDelivered, delivery.id, { ...ref(delivery), courierId: courierOf(delivery) }),
   cancel: (delivery) => buildEvent(DeliveryCancelled, delivery.id, { ...ref(delivery), reason: delivery.cancelReason }),
+  returnToStore: (delivery) => buildEvent(DeliveryReturnStarted, delivery.id, { ...ref(delivery), courierId: courierOf(delivery), reason: delivery.cancelReason }),
+  markReturned: (delivery) => buildEvent(DeliveryReturned, delivery.id, { ...ref(delivery), courierId: courierOf(delivery) }),
 };
 
 interface TransitionRequest {
@@ -122,11 +128,13 @@ export class DeliveryStore {
     await this.projections.advanceOrder(tx, order, 'CANCELLED');
     const delivery = await tx.delivery.findUnique({ where: { orderId: order.orderId } });
     if (!delivery) return undefined;
-    return this.transition(tx, delivery, { trigger: 'cancel', actor: { kind: 'event' }, eventId, reason: reason ?? 'the order was cancelled' });
+    // Picked up before the cancellation arrived: the goods go back to the store instead.
+    const trigger = delivery.status === 'PICKED_UP' ? 'returnToStore' : 'cancel';
+    return this.transition(tx, delivery, { trigger, actor: { kind: 'event' }, eventId, reason: reason ?? 'the order was cancelled' });
   }
 
-  /** A courier's step (claim, pick up, deliver), in its own transaction. */
-  async act(deliveryId: string, trigger: Exclude<Trigger, 'cancel'>, actor: Person): Promise<DeliveryRow> {
+  /** A courier's step (claim, pick up, deliver, bring back), in its own transaction. */
+  async act(deliveryId: string, trigger: Exclude<Trigger, 'cancel' | 'returnToStore'>, actor: Person): Promise<DeliveryRow> {
     let updated: DeliveryRow | undefined;
     try {
       updated = await this.db.$transaction(async (tx) => {
@@ -169,7 +177,7 @@ export class DeliveryStore {
     const changed = await tx.$executeRaw`
       UPDATE deliveries
       SET status = ${decision.to}, courier_id = ${courierId}, ${stampColumn[request.trigger]} = ${now},
-          cancel_reason = ${request.trigger === 'cancel' ? (request.reason ?? null) : delivery.cancelReason},
+          cancel_reason = ${request.trigger === 'cancel' || request.trigger === 'returnToStore' ? (request.reason ?? null) : delivery.cancelReason},
           dropoff_address = IF(${eraseAddress}, NULL, dropoff_address), updated_at = ${now}
       WHERE id = ${delivery.id} AND status = ${decision.from} AND courier_id <=> ${delivery.courierId}`;
     if (changed !== 1) throw new LostRaceError(delivery.id);
@@ -185,7 +193,7 @@ export class DeliveryStore {
   async anonymiseCustomer(tx: Transaction, customerId: string): Promise<void> {
     // Order rows before delivery rows, the lock order of every other writer.
     await this.projections.anonymiseCustomer(tx, customerId);
-    await tx.delivery.updateMany({ where: { customerId, status: { in: ['DELIVERED', 'CANCELLED'] } }, data: { dropoffAddress: null } });
+    await tx.delivery.updateMany({ where: { customerId, status: { in: [...terminalStatuses] } }, data: { dropoffAddress: null } });
     await tx.delivery.updateMany({ where: { customerId }, data: { customerId: null } });
   }
 

@@ -29,6 +29,8 @@ import { DeliveryClaimed } from './order-delivery-delivery-claimed';
 import { DeliveryPickedUp } from './order-delivery-delivery-picked-up';
 import { DeliveryDelivered } from './order-delivery-delivery-delivered';
 import { DeliveryCancelled } from './order-delivery-delivery-cancelled';
+import { DeliveryReturnStarted } from './order-delivery-delivery-return-started';
+import { DeliveryReturned } from './order-delivery-delivery-returned';
 import { ContactAddressChanged } from './contact-infos-address-changed';
 import { ContactCardErased } from './contact-infos-card-erased';
 import { ContactEmailChanged } from './contact-infos-email-changed';
@@ -64,6 +66,8 @@ export {
   DeliveryPickedUp,
   DeliveryDelivered,
   DeliveryCancelled,
+  DeliveryReturnStarted,
+  DeliveryReturned,
   StockReserved,
   StockRejected,
   StockReleased,
@@ -102,6 +106,8 @@ export const eventCatalog: readonly EventDefinition[] = [
   DeliveryPickedUp,
   DeliveryDelivered,
   DeliveryCancelled,
+  DeliveryReturnStarted,
+  DeliveryReturned,
   StockReserved,
   StockRejected,
   StockReleased,
