@@ -19,5 +19,10 @@ export function mariadbAdapter(url: string, connectionLimit = 10): PrismaMariaDb
     idleTimeout: 60,
     // Keeps DATETIME values in UTC whatever the server's zone is.
     timezone: 'Z',
+    // Every transaction locks only the rows it reads for update (explicit FOR UPDATE, conditional
+    // UPDATEs, unique keys: the guarantees the services rely on). Under InnoDB's default REPEATABLE READ
+    // an index range scan also locks the gap after it, so an update of one order's lines held up the
+    // insert of another order's.
+    initSql: 'SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED',
   });
 }
