@@ -26,6 +26,7 @@ const inFlight = 12;
  */
 const laneCount = 4;
 const initialStock = 10_000;
+const unitPriceMinor = 120;
 /** How long one step of an order may take: a crashed service is back within this. */
 const stepTimeoutMs = 120_000;
 
@@ -162,7 +163,7 @@ async function openLane(admin: string, categoryId: string, index: number): Promi
   const pick = await retried('createPick', () =>
     send<{ createPick: { id: string } }>(
       'mutation ($input: CreatePickInput!) { createPick(input: $input) { id } }',
-      { input: { storeId, name: `Staple ${index}`, price: { amountMinor: 120, currency: 'EUR' }, stock: initialStock } },
+      { input: { storeId, name: `Staple ${index}`, price: { amountMinor: unitPriceMinor, currency: 'EUR' }, stock: initialStock } },
       owner.token,
     ),
   );
@@ -296,6 +297,26 @@ it(`drives ${orderCount} orders to DELIVERED exactly once through consumer crash
   const unitsStillReserved = pickRows.reduce((sum, row) => sum + Number(row.reserved), 0);
   const parked = parkedMessages();
 
+  // headquarter's live KPIs (in Redis, through the API): each order counted once, under DELIVERED.
+  const lanesOf = Array.from({ length: orderCount }, (_, index) => index % laneCount);
+  const storeStats = await Promise.all(
+    lanes.map(async (lane, laneIndex) => {
+      const answer = await retried('store stats', () =>
+        send<{ store: { stats: { orders: number; deliveredOrders: number; revenue: { amountMinor: number; currency: string }[] } } }>(
+          'query ($id: ID!) { store(id: $id) { stats { orders deliveredOrders revenue { amountMinor currency } } } }',
+          { id: lane.storeId },
+          admin,
+        ),
+      );
+      const units = lanesOf.reduce((sum, of, index) => sum + (of === laneIndex ? quantityOf(index) : 0), 0);
+      const orders = lanesOf.filter((of) => of === laneIndex).length;
+      return { actual: answer.store.stats, expected: { orders, deliveredOrders: orders, revenue: [{ amountMinor: units * unitPriceMinor, currency: 'EUR' }] } };
+    }),
+  );
+  const { kpis } = await retried('kpis', () => send<{ kpis: { ordersByStatus: { status: string; count: number }[]; activeCouriers: number } }>('query { kpis { ordersByStatus { status count } activeCouriers } }', {}, admin));
+  const kpiOrders = kpis.ordersByStatus.reduce((sum, entry) => sum + entry.count, 0);
+  const kpiDelivered = kpis.ordersByStatus.find((entry) => entry.status === 'DELIVERED')?.count ?? 0;
+
   const checks = {
     ordersStored: await count(`SELECT COUNT(*) AS n FROM ${orders}.orders`),
     ordersDelivered: await deliveredOrders(),
@@ -318,6 +339,10 @@ it(`drives ${orderCount} orders to DELIVERED exactly once through consumer crash
     missingFromInboxes: await eventsMissingFromInboxes(),
     unsentOutboxRows: await unsentOutboxRows(),
     parkedMessages: Object.values(parked).reduce((sum, messages) => sum + messages, 0),
+    kpiOrders,
+    kpiDelivered,
+    kpiActiveCouriers: kpis.activeCouriers,
+    storeStatsOff: storeStats.filter(({ actual, expected }) => JSON.stringify(actual) !== JSON.stringify(expected)).length,
   };
 
   const figures = {
@@ -337,7 +362,9 @@ it(`drives ${orderCount} orders to DELIVERED exactly once through consumer crash
       checks.repeatedOrderTransitions +
       checks.deliveriesPerOrderAboveOne +
       checks.auditRepeats +
-      Math.max(0, checks.unitsSold - expectedUnits),
+      Math.max(0, checks.unitsSold - expectedUnits) +
+      Math.max(0, kpiOrders - orderCount) +
+      Math.max(0, storeStats.reduce((sum, { actual }) => sum + actual.deliveredOrders, 0) - orderCount),
     streamSeconds,
     totalSeconds: (Date.now() - started) / 1000,
   };
@@ -359,6 +386,8 @@ it(`drives ${orderCount} orders to DELIVERED exactly once through consumer crash
   expect(checks.illegalDeliveryHistories).toBe(0);
   expect(checks.auditEvents).toBe(checks.eventsPublished);
   expect(checks.unsentOutboxRows).toBe(0);
+  expect({ kpiOrders, kpiDelivered, activeCouriers: kpis.activeCouriers }).toEqual({ kpiOrders: orderCount, kpiDelivered: orderCount, activeCouriers: 0 });
+  expect(storeStats.map(({ actual }) => actual)).toEqual(storeStats.map(({ expected }) => expected));
   // Each consumer's dead-letter queue was found (and is empty): the check above looked at real queues.
   expect(Object.keys(parked).filter((queue) => queue.endsWith('.dlq')).sort()).toEqual(consumerQueues().map((queue) => `${queue}.dlq`).sort());
   expect(parked).toEqual(Object.fromEntries(Object.keys(parked).map((queue) => [queue, 0])));
