@@ -9,8 +9,13 @@ const transactionSlotTimeout = Object.assign(new Error('Transaction API error: U
 const refused = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:3306'), { code: 'ECONNREFUSED' });
 
 let server: ServiceServer;
+let signalListeners: { before: number; after: number };
 
 beforeAll(async () => {
+  // Apollo installs its own SIGTERM handler unless NODE_ENV is test: start as a deployed service would.
+  const nodeEnv = process.env.NODE_ENV;
+  process.env.NODE_ENV = 'production';
+  const before = process.listenerCount('SIGTERM') + process.listenerCount('SIGINT');
   server = await startServiceServer({
     name: 'errors-test',
     host: '127.0.0.1',
@@ -42,6 +47,8 @@ beforeAll(async () => {
       });
     },
   });
+  signalListeners = { before, after: process.listenerCount('SIGTERM') + process.listenerCount('SIGINT') };
+  process.env.NODE_ENV = nodeEnv;
 });
 
 afterAll(() => server.close());
@@ -50,6 +57,12 @@ async function graphql(query: string): Promise<{ errors?: { message: string; ext
   const response = await fetch(`${server.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query }) });
   return (await response.json()) as { errors?: { message: string; extensions?: Record<string, unknown> }[] };
 }
+
+describe('shutdown', () => {
+  it('leaves SIGTERM and SIGINT to the service lifecycle (Apollo re-sending them would force an immediate exit)', () => {
+    expect(signalListeners.after).toBe(signalListeners.before);
+  });
+});
 
 describe('error mapping', () => {
   it('tells the client to retry when a dependency is down or saturated, not "internal error"', async () => {

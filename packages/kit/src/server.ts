@@ -185,11 +185,15 @@ export async function startServiceServer<TContext extends GraphQLContext>(
     return { message: 'internal error', path: formatted.path, extensions: { code: 'INTERNAL_SERVER_ERROR' } };
   };
   const landingPage = options.production ? [ApolloServerPluginLandingPageDisabled()] : [];
+  // Signals belong to the service's Lifecycle (HTTP first, then consumers, relay, connections). Outside
+  // NODE_ENV=test Apollo would also catch SIGTERM, stop itself and send SIGTERM again, which the
+  // Lifecycle takes for a second signal and exits at once, skipping the graceful shutdown.
 
   if (options.gateway) {
     const { gateway, plugins, persistedQueries, formatError: formatGatewayError } = options.gateway;
     const apollo = new ApolloServer<GatewayContext>({
       gateway,
+      stopOnTerminationSignals: false,
       introspection: !options.production,
       includeStacktraceInErrorResponses: false,
       plugins: [fastifyApolloDrainPlugin(app), graphqlMetricsPlugin(metrics), ...landingPage, ...(plugins ?? [])],
@@ -209,6 +213,7 @@ export async function startServiceServer<TContext extends GraphQLContext>(
     const { typeDefs, resolvers, context } = options.subgraph;
     const apollo = new ApolloServer<TContext>({
       schema: buildSubgraphSchema([{ typeDefs, resolvers: resolvers as GraphQLResolverMap<unknown> }]),
+      stopOnTerminationSignals: false,
       introspection: !options.production,
       includeStacktraceInErrorResponses: false,
       plugins: [fastifyApolloDrainPlugin(app), graphqlMetricsPlugin(metrics), ...landingPage],
