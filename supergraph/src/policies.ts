@@ -1,5 +1,5 @@
 import type { ApolloServerPlugin } from '@apollo/server';
-import { bearerToken, type GatewayContext, type Logger, type TokenVerifier } from '@x/kit';
+import { bearerToken, Breaker, type GatewayContext, type Logger, type TokenVerifier } from '@x/kit';
 import { GraphQLError } from 'graphql';
 import type { Redis } from 'ioredis';
 import { checkLimits, type OperationLimits } from './limits';
@@ -8,40 +8,63 @@ import { checkLimits, type OperationLimits } from './limits';
  * Each consumer (a user by the token's subject, otherwise an address) gets a budget of query cost per
  * minute, shared by every gateway replica through Redis. Kong's open-source rate limiting counts
  * requests, and one GraphQL request can cost anything: this is the limit by what a request asks for.
- * Redis down: the budget is kept per replica (fail open towards Redis, never towards the limit).
+ * Redis down: the budget is kept per replica (fail open towards Redis, never towards the limit), and
+ * after a failure Redis is skipped for the breaker's cool-down, so a Redis that hangs does not hold every request.
  */
 export class CostBudgets {
   private readonly local = new Map<string, number>();
   private redisDown = false;
+  private readonly redisBreaker: Breaker;
 
   constructor(
-    private readonly options: { perMinute: number; redis?: Redis; keyPrefix?: string; log: Logger; now?: () => number },
-  ) {}
+    private readonly options: {
+      perMinute: number;
+      redis?: Redis;
+      keyPrefix?: string;
+      log: Logger;
+      now?: () => number;
+      /** After Redis failed, requests count per replica for its cool-down instead of each waiting on Redis. */
+      redisBreaker?: Breaker;
+    },
+  ) {
+    this.redisBreaker = options.redisBreaker ?? new Breaker();
+  }
 
   async spend(consumer: string, cost: number): Promise<{ allowed: boolean; used: number; retryAfterSeconds: number }> {
     const now = this.options.now?.() ?? Date.now();
     const window = Math.floor(now / 60_000);
     const retryAfterSeconds = Math.max(1, 60 - Math.floor((now % 60_000) / 1000));
     const key = `${this.options.keyPrefix ?? 'x:gateway:cost:'}${consumer}:${window}`;
-    let used: number;
-    try {
-      if (!this.options.redis) throw new Error('no Redis configured');
-      const results = await this.options.redis.multi().incrby(key, cost).expire(key, 120).exec();
-      const [error, total] = results?.[0] ?? [new Error('no answer')];
-      if (error) throw error;
-      used = Number(total);
-      if (this.redisDown) this.options.log.info('cost budgets: Redis reachable again');
-      this.redisDown = false;
-    } catch (error) {
-      if (this.options.redis && !this.redisDown) {
-        this.options.log.warn({ err: error instanceof Error ? error.message : String(error) }, 'cost budgets: Redis unavailable, counting per gateway replica');
-      }
-      this.redisDown = Boolean(this.options.redis);
-      used = (this.local.get(key) ?? 0) + cost;
-      this.local.set(key, used);
-      if (this.local.size > 10_000) this.local.delete(this.local.keys().next().value!);
-    }
+    const { redis } = this.options;
+    const used = redis
+      ? await this.redisBreaker.run(
+          () => this.spendInRedis(redis, key, cost),
+          (error) => {
+            if (!this.redisDown) {
+              this.options.log.warn({ err: error instanceof Error ? error.message : String(error) }, 'cost budgets: Redis unavailable, counting per gateway replica');
+            }
+            this.redisDown = true;
+            return this.spendLocally(key, cost);
+          },
+        )
+      : this.spendLocally(key, cost);
     return { allowed: used <= this.options.perMinute, used, retryAfterSeconds };
+  }
+
+  private async spendInRedis(redis: Redis, key: string, cost: number): Promise<number> {
+    const results = await redis.multi().incrby(key, cost).expire(key, 120).exec();
+    const [error, total] = results?.[0] ?? [new Error('no answer')];
+    if (error) throw error;
+    if (this.redisDown) this.options.log.info('cost budgets: Redis reachable again');
+    this.redisDown = false;
+    return Number(total);
+  }
+
+  private spendLocally(key: string, cost: number): number {
+    const used = (this.local.get(key) ?? 0) + cost;
+    this.local.set(key, used);
+    if (this.local.size > 10_000) this.local.delete(this.local.keys().next().value!);
+    return used;
   }
 }
 
