@@ -1,5 +1,5 @@
 import { once } from 'node:events';
-import type { Logger } from '@x/kit';
+import { Breaker, type Logger } from '@x/kit';
 import { Redis } from 'ioredis';
 
 export interface RedisSettings {
@@ -71,20 +71,25 @@ export interface CounterStoreOptions {
   timeoutMs: number;
   log: Logger;
   now: () => number;
+  /** After Redis failed, the edge counts alone for its cool-down instead of each request waiting on Redis. */
+  redisBreaker?: Breaker;
 }
 
 /**
  * Rate-limit counters kept in the edge's memory and synced to Redis in batches (Kong's `sync_rate`):
  * each sync adds what this edge counted since the last one (INCRBY) and learns the total of all edges.
  * Redis down: the edge keeps counting on its own and lets requests through (fail open), logs it once,
- * and sends what it counted meanwhile when Redis is back.
+ * and sends what it counted meanwhile when Redis is back. After a failure Redis is skipped for the breaker's
+ * cool-down, so a Redis that hangs does not hold every request that reads a new window.
  */
 export class CounterStore {
   private readonly counters = new Map<string, Counter>();
   private timer: NodeJS.Timeout | undefined;
   private redisDown = false;
+  private readonly redisBreaker: Breaker;
 
   constructor(private readonly options: CounterStoreOptions) {
+    this.redisBreaker = options.redisBreaker ?? new Breaker();
     if (options.redis && options.syncRateSeconds > 0) {
       this.timer = setInterval(() => void this.sync(), options.syncRateSeconds * 1000);
       this.timer.unref();
@@ -105,16 +110,18 @@ export class CounterStore {
     }
     // A key this edge has not seen yet (or every time, without batching) is read from Redis.
     if (redis && (!counter || this.options.syncRateSeconds <= 0)) {
-      counter ??= { base: 0, pending: 0, inFlight: 0, ttlSeconds, expiresAtMs };
-      this.counters.set(key, counter);
-      try {
-        await whenReady(redis, this.options.timeoutMs);
-        const total = await redis.get(key);
-        counter.base = Number(total ?? 0);
-        this.markUp();
-      } catch (error) {
-        this.markDown(error);
-      }
+      const read = counter ?? { base: 0, pending: 0, inFlight: 0, ttlSeconds, expiresAtMs };
+      counter = read;
+      this.counters.set(key, read);
+      await this.redisBreaker.run(
+        async () => {
+          await whenReady(redis, this.options.timeoutMs);
+          const total = await redis.get(key);
+          read.base = Number(total ?? 0);
+          this.markUp();
+        },
+        (error) => this.markDown(error),
+      );
     }
     if (!counter) {
       counter = { base: 0, pending: 0, inFlight: 0, ttlSeconds, expiresAtMs };
@@ -149,32 +156,35 @@ export class CounterStore {
       batch.push({ key, counter, sent });
     }
     if (batch.length === 0) return;
-    const pipeline = redis.pipeline();
-    for (const { key, counter, sent } of batch) {
-      if (sent > 0) pipeline.incrby(key, sent).expire(key, counter.ttlSeconds);
-      else pipeline.get(key);
-    }
-    try {
-      const results = await pipeline.exec();
-      if (!results) throw new Error('pipeline was not executed');
-      let index = 0;
-      for (const { counter, sent } of batch) {
-        const [error, total] = results[index] ?? [new Error('no answer')];
-        index += sent > 0 ? 2 : 1;
-        if (error) throw error;
-        counter.inFlight -= sent;
-        counter.base = Number(total ?? 0);
-      }
-      this.markUp();
-    } catch (error) {
-      for (const { counter, sent } of batch) {
-        if (counter.inFlight >= sent) {
-          counter.inFlight -= sent;
-          counter.pending += sent;
+    await this.redisBreaker.run(
+      async () => {
+        const pipeline = redis.pipeline();
+        for (const { key, counter, sent } of batch) {
+          if (sent > 0) pipeline.incrby(key, sent).expire(key, counter.ttlSeconds);
+          else pipeline.get(key);
         }
-      }
-      this.markDown(error);
-    }
+        const results = await pipeline.exec();
+        if (!results) throw new Error('pipeline was not executed');
+        let index = 0;
+        for (const { counter, sent } of batch) {
+          const [error, total] = results[index] ?? [new Error('no answer')];
+          index += sent > 0 ? 2 : 1;
+          if (error) throw error;
+          counter.inFlight -= sent;
+          counter.base = Number(total ?? 0);
+        }
+        this.markUp();
+      },
+      (error) => {
+        for (const { counter, sent } of batch) {
+          if (counter.inFlight >= sent) {
+            counter.inFlight -= sent;
+            counter.pending += sent;
+          }
+        }
+        this.markDown(error);
+      },
+    );
   }
 
   close(): void {
