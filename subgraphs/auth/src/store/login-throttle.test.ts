@@ -1,13 +1,14 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
-import { createLogger } from '@x/kit';
+import { Breaker, createLogger } from '@x/kit';
 import { startTcpProxy, type TcpProxy } from '../../../../test/support/tcp-proxy';
 import { LoginThrottle } from './login-throttle';
 import { connectRedis } from './redis';
 
 /**
  * The login throttle against the real Redis behind a proxy that cuts it off: auth's own Redis client
- * (store/redis.ts), so a command that would hang shows here as it would in a login.
+ * (store/redis.ts), so a command that would hang shows here as it would in a login. The breaker that
+ * skips Redis for a cool-down after a failure runs on a clock the tests move.
  */
 const limits = { maxFailuresPerAccount: 3, maxFailuresPerIp: 100, windowSeconds: 60 };
 const prefix = `auth-throttle-test-${randomUUID().slice(0, 8)}:`;
@@ -17,13 +18,15 @@ let proxy: TcpProxy;
 let proxied: Redis;
 let direct: Redis;
 let throttle: LoginThrottle;
+let breakerClock = 0;
+const breakerOnTestClock = () => new Breaker({ coolDownMs: 1_000, now: () => breakerClock });
 
 beforeAll(async () => {
   proxy = await startTcpProxy({ host: '127.0.0.1', port: 6379 });
   proxied = await connectRedis(`redis://${proxy.address}`, log);
   direct = new Redis('redis://127.0.0.1:6379', { lazyConnect: true });
   await direct.connect();
-  throttle = new LoginThrottle(proxied, limits, log, prefix);
+  throttle = new LoginThrottle(proxied, limits, log, prefix, breakerOnTestClock());
 });
 
 afterAll(async () => {
@@ -37,9 +40,11 @@ afterAll(async () => {
 const accountKey = (email: string) => `${prefix}login-failures:account:${createHash('sha256').update(email).digest('hex')}`;
 const uniqueEmail = () => `person-${randomUUID()}@example.com`;
 
+/** Redis is back and the throttle's cool-down is over. */
 async function redisAnswersAgain(): Promise<void> {
   for (let attempt = 0; attempt < 100 && proxied.status !== 'ready'; attempt += 1) await new Promise((resolve) => setTimeout(resolve, 100));
   expect(proxied.status).toBe('ready');
+  breakerClock += 1_000;
 }
 
 /** Settles with the outcome, or with 'still waiting' after `ms`: a hang shows as a failed expectation, not a test timeout. */
@@ -114,5 +119,44 @@ describe('with Redis partitioned away (connections open, nothing answers)', () =
     const verdict = await within(throttle.check(email, '10.0.3.1'), 5_000);
     expect(verdict).toMatchObject({ allowed: false });
     expect(await within(throttle.recordSuccess(uniqueEmail()), 5_000)).toBeUndefined();
+  });
+
+  it('does not call Redis during the cool-down after a timeout, then lets one read try it, and hands it the failures counted meanwhile', async () => {
+    const messages: string[] = [];
+    const recorded = createLogger('auth-test', 'info', { write: (line: string) => void messages.push((JSON.parse(line) as { msg: string }).msg) });
+    const own = new LoginThrottle(proxied, limits, recorded, prefix, breakerOnTestClock());
+    const commands = jest.spyOn(proxied, 'sendCommand');
+    const sent = () => commands.mock.calls.length;
+    try {
+      await own.check(uniqueEmail(), '10.0.4.1');
+      const perCheck = sent();
+      expect(perCheck).toBeGreaterThan(0);
+
+      proxy.partition();
+      expect(await own.check(uniqueEmail(), '10.0.4.2')).toEqual({ allowed: true, retryAfterSeconds: 0 });
+      const afterTimeout = sent();
+      expect(afterTimeout).toBe(2 * perCheck);
+
+      const email = uniqueEmail();
+      breakerClock += 999;
+      for (let failure = 0; failure < limits.maxFailuresPerAccount; failure += 1) await own.recordFailure(email, '10.0.4.3');
+      expect(await own.check(email, '10.0.4.4')).toMatchObject({ allowed: false });
+      await own.recordSuccess(uniqueEmail());
+      expect(sent()).toBe(afterTimeout);
+      expect(messages.filter((message) => message.includes('Redis unavailable'))).toHaveLength(1);
+
+      // The cool-down is over: of a check's two reads, one tries Redis, still away; the other counts here.
+      breakerClock += 1;
+      expect(await own.check(uniqueEmail(), '10.0.4.5')).toEqual({ allowed: true, retryAfterSeconds: 0 });
+      expect(sent()).toBe(afterTimeout + perCheck / 2);
+
+      proxy.restore();
+      await redisAnswersAgain();
+      expect(await own.check(email, '10.0.4.6')).toMatchObject({ allowed: false });
+      expect(await direct.get(accountKey(email))).toBe(String(limits.maxFailuresPerAccount));
+      expect(messages.filter((message) => message.includes('Redis reachable again'))).toHaveLength(1);
+    } finally {
+      commands.mockRestore();
+    }
   });
 });

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import type { Logger } from '@x/kit';
+import { Breaker, type Logger } from '@x/kit';
 
 export interface ThrottleLimits {
   maxFailuresPerAccount: number;
@@ -23,7 +23,8 @@ interface LocalCount {
  * counts. When Redis is unreachable it falls back to this process's own counters: throttling
  * stays on (per instance) instead of failing open, and logins keep working. Once Redis answers
  * again, what was counted here meanwhile is added to Redis's count, so a lock taken during the
- * outage does not lift when Redis comes back.
+ * outage does not lift when Redis comes back. After a failure Redis is skipped for the breaker's
+ * cool-down, so a Redis that hangs costs one login a timeout per cool-down, not every login.
  */
 export class LoginThrottle {
   private readonly local = new Map<string, LocalCount>();
@@ -35,6 +36,8 @@ export class LoginThrottle {
     private readonly log: Logger,
     /** Keeps platforms that share one Redis (tests, several environments) from sharing counters. */
     private readonly keyPrefix = 'auth:',
+    /** After Redis failed, logins count in this process for its cool-down instead of each waiting on Redis. */
+    private readonly redisBreaker = new Breaker(),
   ) {}
 
   async check(email: string, ip: string): Promise<ThrottleVerdict> {
@@ -54,44 +57,51 @@ export class LoginThrottle {
   async recordSuccess(email: string): Promise<void> {
     const key = this.accountKey(email);
     this.local.delete(key);
-    try {
-      await this.redis.del(key);
-      this.recovered();
-    } catch (error) {
-      this.degraded(error);
-    }
+    await this.redisBreaker.run(
+      async () => {
+        await this.redis.del(key);
+        this.recovered();
+      },
+      (error) => this.degraded(error),
+    );
   }
 
   private async read(key: string): Promise<{ count: number; ttl: number }> {
     // Taken out before the await, so two reads of one key never hand the same failures to Redis twice.
     const unsynced = this.liveLocal(key);
     this.local.delete(key);
-    try {
-      const transaction = this.redis.multi();
-      if (unsynced) transaction.incrby(key, unsynced.count).expire(key, secondsUntil(unsynced.expiresAt), 'NX');
-      const results = await transaction.get(key).ttl(key).exec();
-      if (!results) throw new Error('Redis discarded the transaction');
-      const [[countError, count], [ttlError, ttl]] = results.slice(-2) as [[Error | null, string | null], [Error | null, number]];
-      if (countError ?? ttlError) throw countError ?? ttlError;
-      this.recovered();
-      return { count: Number(count ?? 0), ttl: Math.max(ttl, 1) };
-    } catch (error) {
-      // A command that timed out may still have reached Redis: counting those failures twice errs towards locking.
-      if (unsynced) this.addLocal(key, unsynced.count, unsynced.expiresAt);
-      this.degraded(error);
-      const entry = this.liveLocal(key);
-      return { count: entry?.count ?? 0, ttl: entry ? secondsUntil(entry.expiresAt) : 0 };
-    }
+    return this.redisBreaker.run(
+      async () => {
+        const transaction = this.redis.multi();
+        if (unsynced) transaction.incrby(key, unsynced.count).expire(key, secondsUntil(unsynced.expiresAt), 'NX');
+        const results = await transaction.get(key).ttl(key).exec();
+        if (!results) throw new Error('Redis discarded the transaction');
+        const [[countError, count], [ttlError, ttl]] = results.slice(-2) as [[Error | null, string | null], [Error | null, number]];
+        if (countError ?? ttlError) throw countError ?? ttlError;
+        this.recovered();
+        return { count: Number(count ?? 0), ttl: Math.max(ttl, 1) };
+      },
+      (error) => {
+        // A command that timed out may still have reached Redis: counting those failures twice errs towards locking.
+        if (unsynced) this.addLocal(key, unsynced.count, unsynced.expiresAt);
+        this.degraded(error);
+        const entry = this.liveLocal(key);
+        return { count: entry?.count ?? 0, ttl: entry ? secondsUntil(entry.expiresAt) : 0 };
+      },
+    );
   }
 
   private async increment(key: string): Promise<void> {
-    try {
-      await this.redis.multi().incr(key).expire(key, this.limits.windowSeconds, 'NX').exec();
-      this.recovered();
-    } catch (error) {
-      this.degraded(error);
-      this.addLocal(key, 1, Date.now() + this.limits.windowSeconds * 1000);
-    }
+    await this.redisBreaker.run(
+      async () => {
+        await this.redis.multi().incr(key).expire(key, this.limits.windowSeconds, 'NX').exec();
+        this.recovered();
+      },
+      (error) => {
+        this.degraded(error);
+        this.addLocal(key, 1, Date.now() + this.limits.windowSeconds * 1000);
+      },
+    );
   }
 
   private addLocal(key: string, count: number, expiresAt: number): void {
