@@ -350,6 +350,7 @@ function answerClientError(error: Error & { code?: string }, socket: Socket): vo
 const edgeSettings = {
   LOG_LEVEL: baseConfigShape.LOG_LEVEL,
   SHUTDOWN_GRACE_MS: baseConfigShape.SHUTDOWN_GRACE_MS,
+  SUPERVISOR_PID: baseConfigShape.SUPERVISOR_PID,
   EDGE_HOST: z.string().min(1).default('127.0.0.1'),
   EDGE_PORT: portSetting(edge.port),
   EDGE_UPSTREAM_HOST: z.string().min(1).default('127.0.0.1'),
@@ -376,6 +377,7 @@ async function main(): Promise<void> {
   const log = createLogger('edge', settings.LOG_LEVEL);
   const lifecycle = new Lifecycle(log);
   lifecycle.handleSignals(settings.SHUTDOWN_GRACE_MS);
+  if (settings.SUPERVISOR_PID) lifecycle.exitWithParent(settings.SUPERVISOR_PID);
   const running = await startEdge({
     configPath: settings.EDGE_CONFIG,
     host: settings.EDGE_HOST,

@@ -102,6 +102,8 @@ export async function startPlatform(options: PlatformOptions): Promise<RunningPl
   const common: Record<string, string> = {
     NODE_ENV: options.nodeEnv ?? 'development',
     AMQP_URL: options.amqpUrl,
+    // Every process stops on its own should this one die without stopping them.
+    SUPERVISOR_PID: String(process.pid),
     REDIS_URL: options.redisUrl,
     EVENTS_EXCHANGE: options.eventsExchange ?? 'x.events',
     AUTH_JWKS_URL: `http://127.0.0.1:${authPort}/auth/.well-known/jwks.json`,
@@ -218,7 +220,9 @@ export async function startPlatform(options: PlatformOptions): Promise<RunningPl
     await waitUntilReady(entry.spec, options.readyTimeoutMs ?? 60_000, exited, report);
   };
 
-  const stop = async () => {
+  let stopped: Promise<void> | undefined;
+  const stop = () => (stopped ??= stopAll());
+  const stopAll = async () => {
     stopping = true;
     for (const { child } of [...children].reverse()) {
       if (child.exitCode !== null || child.signalCode !== null) continue;

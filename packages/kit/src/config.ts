@@ -18,6 +18,8 @@ export const baseConfigShape = {
   JWT_ISSUER: z.string().min(1).default('x-auth'),
   JWT_AUDIENCE: z.string().min(1).default('x-platform'),
   SHUTDOWN_GRACE_MS: z.coerce.number().int().positive().default(10_000),
+  /** Set by `npm start` and test platforms: the process stops when this parent is gone. */
+  SUPERVISOR_PID: z.coerce.number().int().positive().optional(),
   /** Proxies whose X-Forwarded-For is believed (proxy-addr syntax): the edge on loopback or a private network. */
   TRUST_PROXY: z.string().min(1).default('loopback,uniquelocal'),
 };

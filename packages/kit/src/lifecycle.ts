@@ -51,6 +51,21 @@ export class Lifecycle {
     process.on('SIGTERM', onSignal);
   }
 
+  /**
+   * Shuts down as on SIGTERM once the process that started this one is gone (killed or crashed
+   * without stopping its children), so a platform started by `npm start` or a test never leaves
+   * orphans holding ports and consuming events. Requires handleSignals.
+   */
+  exitWithParent(parentPid: number, pollMs = 1_000): void {
+    const timer = setInterval(() => {
+      if (process.ppid === parentPid) return;
+      clearInterval(timer);
+      this.log.warn({ parentPid }, 'the process that started this one is gone: shutting down');
+      process.kill(process.pid, 'SIGTERM');
+    }, pollMs);
+    timer.unref();
+  }
+
   private async closeAll(): Promise<void> {
     for (const { name, close } of [...this.closers].reverse()) {
       try {

@@ -68,6 +68,7 @@ export async function runService<S extends z.ZodRawShape>(
     verifyToken: createTokenVerifier({ jwksUrl: config.AUTH_JWKS_URL, issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE }),
   };
   lifecycle.handleSignals(config.SHUTDOWN_GRACE_MS);
+  if (config.SUPERVISOR_PID) lifecycle.exitWithParent(config.SUPERVISOR_PID);
   try {
     await wire(runtime);
   } catch (error) {
