@@ -31,9 +31,10 @@ const chosen = process.argv.slice(2);
 for (const name of chosen) if (!(sectionNames as readonly string[]).includes(name)) throw new Error(`unknown bench section "${name}"; known: ${sectionNames.join(', ')}`);
 /** Orders per second of the saga-latency runs (`BENCH_SAGA_RATES=10,50`). */
 const sagaRates = (process.env.BENCH_SAGA_RATES ?? '10,25,50,100,200').split(',').map(Number);
-/** The order-throughput run: customers placing back to back (`BENCH_PLACERS`) for `BENCH_THROUGHPUT_SECONDS`. */
-const throughputPlacers = Number(process.env.BENCH_PLACERS ?? 16);
+/** The order-throughput run: `BENCH_ORDER_RATE` orders a second for `BENCH_THROUGHPUT_SECONDS`, each driven to DELIVERED. */
+const throughputRate = Number(process.env.BENCH_ORDER_RATE ?? 8);
 const throughputSeconds = Number(process.env.BENCH_THROUGHPUT_SECONDS ?? 60);
+const throughputCustomers = 16;
 /** Platform processes to run under --cpu-prof (`BENCH_CPU_PROF=order,picks`); profiles land in bench/profiles/<name>/. */
 const profiledProcesses = (process.env.BENCH_CPU_PROF ?? '').split(',').filter(Boolean);
 const runs = (section: Section) => chosen.length === 0 || chosen.includes(section);
@@ -462,14 +463,14 @@ async function main(): Promise<void> {
         const edgeForOrders = await startBenchEdge({ name: 'bench-edge-orders', stateDir, platform, gatewayTargets: [new URL(platform.urls.gateway).host], env: common });
         helpers.push(edgeForOrders);
         const authUrl = platform.urls.services.auth!;
-        const customerTokens = await Promise.all(Array.from({ length: throughputPlacers }, () => account(authUrl, 'customer')));
+        const customerTokens = await Promise.all(Array.from({ length: throughputCustomers }, () => account(authUrl, 'customer')));
         const courierTokens = await Promise.all(Array.from({ length: 4 }, () => account(authUrl, 'courier')));
         const databases = Object.fromEntries(
           liveServices()
             .filter((s) => s.backing.includes('mysql') && platform!.urls.services[s.name])
             .map((s) => [s.name, `${prefix}${s.database}`]),
         );
-        say(`order throughput: ${throughputPlacers} customers placing for ${throughputSeconds} s through the edge, every order driven to DELIVERED`);
+        say(`order throughput: ${throughputRate} orders/s for ${throughputSeconds} s through the edge, every order driven to DELIVERED`);
         const { result, cpu } = await cpuShares(platformPids(platform), () =>
           measureOrderThroughput({
             edgeUrl: edgeForOrders.url,
@@ -483,8 +484,9 @@ async function main(): Promise<void> {
             courierTokens,
             storeId,
             pickIds,
+            ratePerSecond: throughputRate,
             seconds: throughputSeconds,
-            drainTimeoutSeconds: 120,
+            drainTimeoutSeconds: 180,
           }),
         );
         results.throughput = { ...result, cpu };

@@ -79,7 +79,7 @@ export function writeReport(results: BenchResults): string {
     const t = results.throughput;
     out.push('## 4. Order throughput: orders through the edge until every one is DELIVERED', '');
     out.push(
-      `${t.placers} customers place one-line orders back to back through X's edge (kong.yml as rendered, rate limits raised out of reach) for ${t.placingSeconds} s; the store owner's and four couriers' apps react to the events they would be notified of (confirmed → accept, mark ready; delivery requested → claim, pick up, deliver), all through the edge. Clients retry only what the platform calls retryable (SERVICE_UNAVAILABLE, TOO_MANY_REQUESTS, a dropped connection).`,
+      `${t.customers} customers place one-line orders at ${t.targetPerSecond} a second through X's edge (kong.yml as rendered, rate limits raised out of reach) for ${t.placingSeconds} s; the store owner's and four couriers' apps react to the events they would be notified of (confirmed → accept, mark ready; delivery requested → claim, pick up, deliver), all through the edge. Clients retry only what the platform calls retryable (SERVICE_UNAVAILABLE, TOO_MANY_REQUESTS, a dropped connection).`,
       '',
     );
     out.push('| Figure | Value |', '|---|---:|');

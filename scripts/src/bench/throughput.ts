@@ -13,8 +13,9 @@ interface Caller {
 
 export interface ThroughputFigures {
   placingSeconds: number;
-  /** Customers placing orders back to back, each waiting for its answer. */
-  placers: number;
+  /** Orders placed per second, spread over the customers (an open loop: the rate does not wait for the platform). */
+  targetPerSecond: number;
+  customers: number;
   ordersPlaced: number;
   ordersDelivered: number;
   /** Placed but neither delivered nor rejected when the run gave up waiting: must be 0. */
@@ -22,7 +23,7 @@ export interface ThroughputFigures {
   ordersRejected: number;
   /** DELIVERED orders counted in order's database at the end (must equal ordersDelivered). */
   deliveredInDatabase: number;
-  /** Orders placed per second while placing. */
+  /** Orders placed per second while placing (below the target when placeOrder answers slowly). */
   placedPerSecond: number;
   /** Orders delivered per second, from the first placement to the last delivery. */
   deliveredPerSecond: number;
@@ -46,11 +47,12 @@ class RetryableError extends Error {
 }
 
 /**
- * Sustained orders through the edge until every one is DELIVERED. Customers place orders back to back;
- * the store owner's and couriers' apps react to the events a tap queue sees (confirmed → accept and mark
- * ready; delivery requested → claim, pick up, deliver), as push notifications would drive them. Clients
- * retry what the platform says is retryable (SERVICE_UNAVAILABLE, TOO_MANY_REQUESTS, a dropped
- * connection) with the same idempotency key; anything else stops the run.
+ * Sustained orders through the edge until every one is DELIVERED. Customers place orders at a steady
+ * rate (an open loop, so a slow platform builds a backlog instead of slowing the load); the store
+ * owner's and couriers' apps react to the events a tap queue sees (confirmed → accept and mark ready;
+ * delivery requested → claim, pick up, deliver), as push notifications would drive them. Clients retry
+ * what the platform says is retryable (SERVICE_UNAVAILABLE, TOO_MANY_REQUESTS, a dropped connection)
+ * with the same idempotency key; anything else stops the run.
  */
 export async function measureOrderThroughput(options: {
   edgeUrl: string;
@@ -66,6 +68,7 @@ export async function measureOrderThroughput(options: {
   courierTokens: string[];
   storeId: string;
   pickIds: string[];
+  ratePerSecond: number;
   seconds: number;
   drainTimeoutSeconds: number;
 }): Promise<ThroughputFigures> {
@@ -100,15 +103,18 @@ export async function measureOrderThroughput(options: {
     }
   }
 
-  /** A step that waits on another service's event (picked up before the order is ready) is retried on CONFLICT. */
+  /**
+   * A step that waits on another service's event (picked up before order-delivery knows the order is
+   * ready) is retried on CONFLICT, backing off as a courier's app would rather than hammering.
+   */
   async function untilAccepted(step: () => Promise<unknown>): Promise<void> {
     for (let attempt = 0; ; attempt += 1) {
       try {
         await step();
         return;
       } catch (error) {
-        if (attempt >= 100 || !(error instanceof Error) || !error.message.includes('CONFLICT')) throw error;
-        await sleep(50);
+        if (attempt >= 60 || !(error instanceof Error) || !error.message.includes('CONFLICT')) throw error;
+        await sleep(Math.min(2_000, 100 * 1.5 ** attempt));
       }
     }
   }
@@ -190,20 +196,24 @@ export async function measureOrderThroughput(options: {
 
     const address = { recipient: 'Bench', lines: ['1 Rue du Banc'], city: 'Paris', postalCode: '75001', country: 'FR' };
     const started = performance.now();
-    const placeUntil = started + options.seconds * 1000;
-    let index = 0;
-    const placer = async (token: string) => {
-      const customer = { edgeUrl: options.edgeUrl, token };
-      while (performance.now() < placeUntil && !fatal) {
-        const pickId = options.pickIds[index++ % options.pickIds.length]!;
-        const sentAt = performance.now();
-        const { placeOrder } = await mutate<{ placeOrder: { id: string } }>(customer, 'mutation ($input: PlaceOrderInput!) { placeOrder(input: $input) { id } }', {
+    const total = Math.round(options.ratePerSecond * options.seconds);
+    const placing: Promise<void>[] = [];
+    for (let index = 0; index < total && !fatal; index += 1) {
+      const wait = started + (index * 1000) / options.ratePerSecond - performance.now();
+      if (wait > 0) await sleep(wait);
+      const customer = { edgeUrl: options.edgeUrl, token: options.customerTokens[index % options.customerTokens.length]! };
+      const pickId = options.pickIds[index % options.pickIds.length]!;
+      const sentAt = performance.now();
+      placing.push(
+        mutate<{ placeOrder: { id: string } }>(customer, 'mutation ($input: PlaceOrderInput!) { placeOrder(input: $input) { id } }', {
           input: { storeId: options.storeId, lines: [{ pickId, quantity: 1 }], deliveryAddress: address, idempotencyKey: randomUUID() },
-        });
-        placedAt.set(placeOrder.id, sentAt);
-      }
-    };
-    await Promise.all(options.customerTokens.map(placer));
+        }).then(
+          ({ placeOrder }) => void placedAt.set(placeOrder.id, sentAt),
+          (error: unknown) => void (fatal ??= error instanceof Error ? error : new Error(String(error))),
+        ),
+      );
+    }
+    await Promise.all(placing);
     const placingEnded = performance.now();
     const drainDeadline = placingEnded + options.drainTimeoutSeconds * 1000;
     const settled = () => [...placedAt.keys()].every((id) => deliveredAt.has(id) || rejected.has(id));
@@ -216,7 +226,8 @@ export async function measureOrderThroughput(options: {
     const [row] = await sql.query<{ n: bigint }[]>(`SELECT COUNT(*) AS n FROM \`${options.databases.order}\`.orders WHERE status = 'DELIVERED' AND store_id = ?`, [options.storeId]);
     return {
       placingSeconds: options.seconds,
-      placers: options.customerTokens.length,
+      targetPerSecond: options.ratePerSecond,
+      customers: options.customerTokens.length,
       ordersPlaced: placedAt.size,
       ordersDelivered: delivered.length,
       ordersLost: [...placedAt.keys()].filter((id) => !deliveredAt.has(id) && !rejected.has(id)).length,
