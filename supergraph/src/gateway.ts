@@ -1,7 +1,6 @@
 import { readFileSync, watch } from 'node:fs';
 import type { SupergraphSdlHook } from '@apollo/gateway';
-import { gateway as gatewayDefinition, redisUrlSetting, runService, serve } from '@x/kit';
-import { Redis } from 'ioredis';
+import { closeRedis, connectRedis, gateway as gatewayDefinition, redisUrlSetting, runService, serve } from '@x/kit';
 import { z } from 'zod';
 import { buildGateway } from './gateway-server';
 import { supergraphFile } from './subgraphs';
@@ -49,12 +48,8 @@ void runService(gatewayDefinition, gatewayConfig, async (runtime) => {
     return { supergraphSdl: readFileSync(config.SUPERGRAPH_FILE, 'utf8'), cleanup: async () => watcher?.close() };
   };
 
-  const redis = new Redis(config.REDIS_URL, { lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 1, commandTimeout: 500 });
-  redis.on('error', (error: Error) => log.debug({ err: error }, 'redis connection error'));
-  await redis.connect().catch((error: unknown) => log.warn({ err: error }, 'redis unreachable at start: persisted queries and cost budgets per replica'));
-  lifecycle.add('redis', async () => {
-    await redis.quit().catch(() => redis.disconnect());
-  });
+  const redis = await connectRedis(config.REDIS_URL, { log, fallbackAtStart: 'persisted queries and cost budgets per replica' });
+  lifecycle.add('redis', () => closeRedis(redis));
 
   const built = buildGateway({
     supergraphSdl,

@@ -1,4 +1,5 @@
 export * from './breaker';
+export * from './redis';
 export * from './config';
 export * from './context';
 export * from './errors';

@@ -1,4 +1,4 @@
-import { createTokenVerifier, mariadbAdapter, mysqlUrlSetting, redisUrlSetting, runService, serve, service, startEventing } from '@x/kit';
+import { closeRedis, connectRedis, createTokenVerifier, mariadbAdapter, mysqlUrlSetting, redisUrlSetting, runService, serve, service, startEventing } from '@x/kit';
 import { z } from 'zod';
 import { emailSchema } from './domain/credentials';
 import { authContext } from './schema/context';
@@ -8,7 +8,6 @@ import { AccountStore } from './store/accounts';
 import { PrismaClient } from './store/generated/client';
 import { Identity } from './store/identity';
 import { LoginThrottle } from './store/login-throttle';
-import { connectRedis } from './store/redis';
 import { RefreshTokens } from './store/refresh-tokens';
 import { SigningKeys } from './store/signing-keys';
 
@@ -33,10 +32,10 @@ void runService(service('auth'), authConfig, async (runtime) => {
   const { config, log, lifecycle } = runtime;
   const db = new PrismaClient({ adapter: mariadbAdapter(config.DATABASE_URL) });
   lifecycle.add('database', () => db.$disconnect());
-  const redis = await connectRedis(config.REDIS_URL, log);
-  lifecycle.add('redis', async () => {
-    await redis.quit().catch(() => redis.disconnect());
-  });
+  // A failed login is counted in this process when Redis does not answer; resending the command after a
+  // reconnect would count it twice.
+  const redis = await connectRedis(config.REDIS_URL, { log, fallbackAtStart: 'login throttling counts in this process', resendAfterReconnect: false });
+  lifecycle.add('redis', () => closeRedis(redis));
 
   const keys = new SigningKeys(db);
   await keys.load();

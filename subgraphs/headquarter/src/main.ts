@@ -1,4 +1,4 @@
-import { mariadbAdapter, runService, serve, service, startEventing } from '@x/kit';
+import { closeRedis, connectRedis, mariadbAdapter, runService, serve, service, startEventing } from '@x/kit';
 import { headquarterConfig, kpiPrefix } from './config';
 import { headquarterSubscriptions } from './events/handlers';
 import { headquarterProjections } from './events/projections';
@@ -7,14 +7,13 @@ import { resolvers, typeDefs } from './schema/resolvers';
 import { AuditTrail } from './store/audit-trail';
 import { PrismaClient } from './store/generated/client';
 import { KpiStore } from './store/kpis';
-import { closeRedis, connectRedis } from './store/redis';
 import { StoreStates } from './store/store-states';
 
 void runService(service('headquarter'), headquarterConfig, async (runtime) => {
   const { config, log, lifecycle } = runtime;
   const db = new PrismaClient({ adapter: mariadbAdapter(config.DATABASE_URL) });
   lifecycle.add('database', () => db.$disconnect());
-  const redis = await connectRedis(config.REDIS_URL, log);
+  const redis = await connectRedis(config.REDIS_URL, { log });
   lifecycle.add('redis', () => closeRedis(redis));
 
   const audit = new AuditTrail(db);

@@ -1,11 +1,10 @@
-import { ConfigError, createLogger, loadConfig, mariadbAdapter, StartupError } from '@x/kit';
+import { closeRedis, ConfigError, connectRedis, createLogger, loadConfig, mariadbAdapter, StartupError } from '@x/kit';
 import { headquarterConfig, kpiPrefix } from './config';
 import { headquarterProjections } from './events/projections';
 import { rebuildReadModels } from './events/rebuild';
 import { AuditTrail } from './store/audit-trail';
 import { PrismaClient } from './store/generated/client';
 import { KpiStore } from './store/kpis';
-import { closeRedis, connectRedis } from './store/redis';
 import { StoreStates } from './store/store-states';
 
 /**
@@ -25,7 +24,7 @@ async function main(): Promise<number> {
   const db = new PrismaClient({ adapter: mariadbAdapter(config.DATABASE_URL, 2) });
   let redis;
   try {
-    redis = await connectRedis(config.REDIS_URL, log);
+    redis = await connectRedis(config.REDIS_URL, { log });
     const stores = new StoreStates(db);
     const report = await rebuildReadModels({
       db,

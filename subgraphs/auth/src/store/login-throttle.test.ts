@@ -1,9 +1,8 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
-import { Breaker, createLogger } from '@x/kit';
+import { Breaker, connectRedis, createLogger } from '@x/kit';
 import { startTcpProxy, type TcpProxy } from '../../../../test/support/tcp-proxy';
 import { LoginThrottle } from './login-throttle';
-import { connectRedis } from './redis';
 
 /**
  * The login throttle against the real Redis behind a proxy that cuts it off: auth's own Redis client
@@ -23,7 +22,7 @@ const breakerOnTestClock = () => new Breaker({ coolDownMs: 1_000, now: () => bre
 
 beforeAll(async () => {
   proxy = await startTcpProxy({ host: '127.0.0.1', port: 6379 });
-  proxied = await connectRedis(`redis://${proxy.address}`, log);
+  proxied = await connectRedis(`redis://${proxy.address}`, { log, fallbackAtStart: 'login throttling counts in this process', resendAfterReconnect: false });
   direct = new Redis('redis://127.0.0.1:6379', { lazyConnect: true });
   await direct.connect();
   throttle = new LoginThrottle(proxied, limits, log, prefix, breakerOnTestClock());

@@ -1,9 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import { createLogger } from '@x/kit';
+import { connectRedis, createLogger } from '@x/kit';
 import { startTcpProxy, type TcpProxy } from '../../../../test/support/tcp-proxy';
 import { KpiStore } from './kpis';
-import { connectRedis } from './redis';
 
 /** headquarter's Redis client against the real Redis behind a proxy that partitions it away. */
 let proxy: TcpProxy;
@@ -12,7 +11,7 @@ let kpis: KpiStore;
 
 beforeAll(async () => {
   proxy = await startTcpProxy({ host: '127.0.0.1', port: 6379 });
-  redis = await connectRedis(`redis://${proxy.address}`, createLogger('headquarter-test', 'silent'));
+  redis = await connectRedis(`redis://${proxy.address}`, { log: createLogger('headquarter-test', 'silent') });
   kpis = new KpiStore(redis, { prefix: `hq-redis-test-${randomUUID().slice(0, 8)}:`, guardTtlSeconds: 60 });
 });
 
