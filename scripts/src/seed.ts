@@ -17,12 +17,21 @@ interface GraphQLAnswer<T> {
 }
 
 async function call<T>(pathname: string, body: unknown, token?: string): Promise<{ status: number; body: T }> {
-  const response = await fetch(`${edgeUrl}${pathname}`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
-    body: JSON.stringify(body),
-  });
-  return { status: response.status, body: (await response.json()) as T };
+  for (;;) {
+    const response = await fetch(`${edgeUrl}${pathname}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+      body: JSON.stringify(body),
+    });
+    // The edge allows 10 logins and 10 sign-ups a minute per address: a second run soon after the first waits its turn.
+    if (response.status === 429) {
+      const seconds = Number(response.headers.get('retry-after') ?? 5);
+      say(`the edge limits ${pathname} per address: waiting ${seconds} s`);
+      await new Promise((resolve) => setTimeout(resolve, seconds * 1000));
+      continue;
+    }
+    return { status: response.status, body: (await response.json()) as T };
+  }
 }
 
 async function graphql<T>(query: string, variables: Record<string, unknown>, token?: string): Promise<T> {

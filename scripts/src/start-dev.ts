@@ -1,52 +1,52 @@
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { edge, gateway, liveServices } from '@x/kit';
-import { repoRoot, startPlatform } from './platform';
+import { runInForeground } from './foreground';
+import { repoRoot } from './platform';
 
-/**
- * `npm run start:dev <service>`: the whole platform, with one process in watch mode. `tsc -b -w`
- * recompiles on save (it emits the decorator metadata and declarations that esbuild-based runners
- * drop) and `node --watch` restarts the process when its compiled code changes.
- */
-async function main(): Promise<void> {
-  const names = [...liveServices().map((s) => s.name), gateway.name, edge.name];
+const names = [...liveServices().map((s) => s.name), gateway.name, edge.name];
+const usage = `usage: npm run start:dev <process>
+
+Runs the whole platform as \`npm start\` does, with <process> in watch mode: a saved change rebuilds it
+(tsc -b -w) and restarts only that process; a compile error is shown here and the last good build
+keeps serving until it is fixed.
+
+processes: ${names.join(', ')}
+`;
+
+/** The compiler as the typescript package declares it (its `bin`), not a path inside the package. */
+function typescriptCompiler(): string {
+  const manifestPath = require.resolve('typescript/package.json');
+  const manifest = JSON.parse(readFileSync(manifestPath, 'utf8')) as { bin: string | Record<string, string> };
+  const bin = typeof manifest.bin === 'string' ? manifest.bin : manifest.bin.tsc;
+  if (!bin) throw new Error('the typescript package declares no tsc binary');
+  return path.join(path.dirname(manifestPath), bin);
+}
+
+/** `npm run start:dev <process>`: the platform, with one process rebuilt and restarted on every change. */
+function main(): Promise<void> {
   const target = process.argv[2];
+  if (target === '--help' || target === '-h') {
+    process.stdout.write(usage);
+    process.exit(0);
+  }
   if (!target || !names.includes(target)) {
-    process.stderr.write(`usage: npm run start:dev <${names.join('|')}>\n`);
+    process.stderr.write(`${target ? `unknown process "${target}"\n\n` : ''}${usage}`);
     process.exit(2);
   }
-  const say = (line: string) => process.stdout.write(`[x] ${line}\n`);
-  // TypeScript 7's tsc starts a native child: it runs in its own process group so one signal stops both.
-  const compiler = spawn(process.execPath, [require.resolve('typescript/bin/tsc'), '-b', '-w', '--preserveWatchOutput'], {
+  // noEmitOnError (tsconfig.base.json) keeps the last good build in dist/ while the source does not
+  // compile, so `node --watch` has nothing new to restart. TypeScript 7's tsc starts a native child:
+  // it runs in its own process group so one signal stops both.
+  const compiler = spawn(process.execPath, [typescriptCompiler(), '-b', '-w', '--preserveWatchOutput'], {
     cwd: repoRoot,
     stdio: ['ignore', 'inherit', 'inherit'],
     detached: true,
   });
   const stopCompiler = () => {
-    if (compiler.pid) process.kill(-compiler.pid, 'SIGTERM');
+    if (compiler.pid && compiler.exitCode === null) process.kill(-compiler.pid, 'SIGTERM');
   };
-
-  const platform = await startPlatform({
-    stateDir: path.join(repoRoot, '.x'),
-    mysqlAdminUrl: process.env.MYSQL_ADMIN_URL ?? 'mysql://root@127.0.0.1:3306/mysql',
-    redisUrl: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
-    amqpUrl: process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672',
-    watch: [target],
-    report: say,
-  }).catch((error: unknown) => {
-    stopCompiler();
-    throw error;
-  });
-  say(`ready: ${target} restarts on every change under its src/ (logs: ${path.join(platform.logDir, `${target}.log`)})`);
-  say(`GraphQL at ${platform.urls.edge}/graphql; Ctrl-C stops everything`);
-
-  const shutdown = async () => {
-    stopCompiler();
-    await platform.stop();
-    process.exit(0);
-  };
-  process.on('SIGINT', () => void shutdown());
-  process.on('SIGTERM', () => void shutdown());
+  return runInForeground({ watch: [target], afterStop: stopCompiler });
 }
 
 main().catch((error: unknown) => {

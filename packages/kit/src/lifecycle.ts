@@ -54,11 +54,13 @@ export class Lifecycle {
   /**
    * Shuts down as on SIGTERM once the process that started this one is gone (killed or crashed
    * without stopping its children), so a platform started by `npm start` or a test never leaves
-   * orphans holding ports and consuming events. Requires handleSignals.
+   * orphans holding ports and consuming events. The supervisor may be a grandparent (`node --watch`
+   * sits between them in `npm run start:dev`), so this asks whether it still runs, not who the parent is.
+   * Requires handleSignals.
    */
   exitWithParent(parentPid: number, pollMs = 1_000): void {
     const timer = setInterval(() => {
-      if (process.ppid === parentPid) return;
+      if (process.ppid === parentPid || isRunning(parentPid)) return;
       clearInterval(timer);
       this.log.warn({ parentPid }, 'the process that started this one is gone: shutting down');
       process.kill(process.pid, 'SIGTERM');
@@ -74,5 +76,15 @@ export class Lifecycle {
         this.log.error({ err: error, resource: name }, 'error while closing');
       }
     }
+  }
+}
+
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    // EPERM: it runs, under another user.
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }

@@ -63,8 +63,12 @@ void runService(service('auth'), authConfig, async (runtime) => {
     },
   );
   if (config.HQ_ADMIN_EMAIL && config.HQ_ADMIN_PASSWORD) {
-    const outcome = await identity.ensureFirstAdmin(config.HQ_ADMIN_EMAIL, config.HQ_ADMIN_PASSWORD);
-    log.info({ outcome, email: config.HQ_ADMIN_EMAIL }, 'first hq_admin');
+    const outcome = await identity.ensureFirstAdmin(config.HQ_ADMIN_EMAIL, config.HQ_ADMIN_PASSWORD, {
+      syncPassword: config.NODE_ENV !== 'production',
+    });
+    const unusable = { 'email-taken': 'somebody else registered this e-mail: it was not made hq_admin', 'other-admin': 'an hq_admin exists under another e-mail' } as const;
+    if (outcome === 'email-taken' || outcome === 'other-admin') log.warn({ outcome, email: config.HQ_ADMIN_EMAIL }, `first hq_admin: ${unusable[outcome]}`);
+    else log.info({ outcome, email: config.HQ_ADMIN_EMAIL }, 'first hq_admin');
   }
 
   await serve(runtime, {

@@ -80,6 +80,14 @@ export class AccountStore {
     return deleted;
   }
 
+  /** A new password hash, with the account's refresh tokens revoked: sessions opened with the old password end. */
+  async setPasswordHash(accountId: string, passwordHash: string): Promise<void> {
+    await this.db.$transaction([
+      this.db.account.update({ where: { id: accountId }, data: { passwordHash } }),
+      this.db.refreshToken.deleteMany({ where: { accountId } }),
+    ]);
+  }
+
   async anyWithRole(role: Role): Promise<boolean> {
     return (await this.db.accountRole.count({ where: { role } })) > 0;
   }

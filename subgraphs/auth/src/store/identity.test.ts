@@ -205,10 +205,17 @@ describe('accounts', () => {
     expect(await codeOf(identity.deleteAccount({ userId: randomUUID(), roles: ['hq_admin'] }, account.id))).toBe('NOT_FOUND');
   });
 
-  it('creates the first hq_admin from configuration once; only an hq_admin grants roles', async () => {
+  it('creates the first hq_admin from configuration once, never from an account a stranger registered; only an hq_admin grants roles', async () => {
+    const squatted = uniqueEmail();
+    const squatter = await identity.register({ email: squatted, password, role: 'customer' });
+    expect(await identity.ensureFirstAdmin(squatted, 'another password 1')).toBe('email-taken');
+    expect((await identity.login(squatted, password, uniqueIp())).user.roles).toEqual(['customer']);
+    expect(await outboxTypes(squatter.id)).toEqual(['auth.user.registered']);
+
     const adminEmail = uniqueEmail();
     expect(await identity.ensureFirstAdmin(adminEmail, password)).toBe('created');
-    expect(await identity.ensureFirstAdmin(uniqueEmail(), password)).toBe('present');
+    expect(await identity.ensureFirstAdmin(adminEmail, password)).toBe('present');
+    expect(await identity.ensureFirstAdmin(uniqueEmail(), password)).toBe('other-admin');
     const admin = await identity.login(adminEmail, password, uniqueIp());
     expect(admin.user.roles).toEqual(['hq_admin']);
 
@@ -218,5 +225,22 @@ describe('accounts', () => {
     expect(granted.roles).toEqual(['courier', 'customer']);
     await identity.grantRole({ userId: admin.user.id, roles: ['hq_admin'] }, person.id, 'courier');
     expect(await outboxTypes(person.id)).toEqual(['auth.user.registered', 'auth.user.role-granted']);
+  });
+
+  it('makes the configured hq_admin password true again in development, ending sessions opened with the old one', async () => {
+    const adminEmail = uniqueEmail();
+    const other = new Identity(new AccountStore(db, { wake: () => {} }), new RefreshTokens(db, 3600), keys, throttle, settings);
+    await db.accountRole.deleteMany({ where: { role: 'hq_admin' } });
+    expect(await other.ensureFirstAdmin(adminEmail, password)).toBe('created');
+    const before = await other.login(adminEmail, password, uniqueIp());
+    // A second checkout prints its own generated password for the same database.
+    const printed = 'printed by another checkout';
+    expect(await other.ensureFirstAdmin(adminEmail, printed)).toBe('present');
+    expect(await codeOf(other.login(adminEmail, printed, uniqueIp()))).toBe('UNAUTHENTICATED');
+    expect(await other.ensureFirstAdmin(adminEmail, printed, { syncPassword: true })).toBe('password-reset');
+    expect((await other.login(adminEmail, printed, uniqueIp())).user.roles).toEqual(['hq_admin']);
+    expect(await codeOf(other.login(adminEmail, password, uniqueIp()))).toBe('UNAUTHENTICATED');
+    expect(await codeOf(other.refresh(before.refreshToken))).toBe('UNAUTHENTICATED');
+    expect(await other.ensureFirstAdmin(adminEmail, printed, { syncPassword: true })).toBe('present');
   });
 });

@@ -22,6 +22,13 @@ export const argon2Hasher: PasswordHasher = {
   verify: (hash, password) => argon2.verify(hash, password),
 };
 
+/**
+ * What start-up did about the configured first hq_admin: `email-taken` (somebody else registered that
+ * e-mail: nothing granted) and `other-admin` (an hq_admin exists under another e-mail) leave the
+ * configured credentials unusable, and the service says so.
+ */
+export type FirstAdminOutcome = 'created' | 'present' | 'password-reset' | 'email-taken' | 'other-admin';
+
 export interface TokenSettings {
   issuer: string;
   audience: string;
@@ -108,17 +115,24 @@ export class Identity {
     return account;
   }
 
-  /** The first hq_admin comes from configuration: created once, or granted if the account exists. */
-  async ensureFirstAdmin(email: string, password: string): Promise<'created' | 'granted' | 'present'> {
-    if (await this.accounts.anyWithRole('hq_admin')) return 'present';
+  /**
+   * The first hq_admin is an account the platform creates itself from configuration, never one somebody
+   * registered: a stranger who signed up with the configured e-mail first must not become hq_admin.
+   * `syncPassword` (development only) makes the configured password true for that account again, so
+   * the credentials `npm start` prints always work, even against a database another checkout set up.
+   */
+  async ensureFirstAdmin(email: string, password: string, options: { syncPassword?: boolean } = {}): Promise<FirstAdminOutcome> {
     const existing = await this.accounts.findByEmail(email);
-    if (existing) {
-      await this.accounts.grantRole(existing.id, 'hq_admin', null);
-      return 'granted';
+    if (existing?.roles.includes('hq_admin')) {
+      if (!options.syncPassword || (await this.hasher.verify(existing.passwordHash, password))) return 'present';
+      await this.accounts.setPasswordHash(existing.id, await this.hasher.hash(password));
+      return 'password-reset';
     }
+    if (existing) return 'email-taken';
+    if (await this.accounts.anyWithRole('hq_admin')) return 'other-admin';
     const passwordHash = await this.hasher.hash(password);
     const created = await this.accounts.register({ email, passwordHash, roles: ['hq_admin'], displayName: 'HQ admin' });
-    if (!created) return this.ensureFirstAdmin(email, password);
+    if (!created) return this.ensureFirstAdmin(email, password, options);
     return 'created';
   }
 
