@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// Generates every Prisma client (prisma/<service>/schema.prisma and the kit's test schema).
+// Generates every Prisma client and table types (prisma/<service>/schema.prisma and the kit's test schema);
+// generator commands such as prisma-kysely are found in node_modules/.bin.
 // Generation runs in Wasm; the CLI still insists on locating the Rust schema engine, which cannot be
 // downloaded here, so it is pointed at a stand-in that refuses to run: any command that would really
 // need the engine (migrate, db push) fails loudly instead of silently doing nothing.
@@ -27,7 +28,7 @@ for (const schema of schemas) {
     execFileSync(process.execPath, [prismaCli, 'generate', '--schema', schema], {
       cwd: root,
       stdio: 'pipe',
-      env: { ...process.env, PRISMA_SCHEMA_ENGINE_BINARY: process.env.PRISMA_SCHEMA_ENGINE_BINARY ?? standIn, PRISMA_HIDE_UPDATE_MESSAGE: '1' },
+      env: { ...process.env, PATH: `${path.join(root, 'node_modules', '.bin')}${path.delimiter}${process.env.PATH ?? ''}`, PRISMA_SCHEMA_ENGINE_BINARY: process.env.PRISMA_SCHEMA_ENGINE_BINARY ?? standIn, PRISMA_HIDE_UPDATE_MESSAGE: '1' },
     });
   } catch (error) {
     process.stderr.write(`prisma generate failed for ${path.relative(root, schema)}:\n${error.stdout ?? ''}${error.stderr ?? ''}\n`);
@@ -41,6 +42,6 @@ function outputOf(schema) {
 }
 
 function isFresh(schema, output) {
-  const marker = path.join(output, 'client.ts');
+  const marker = path.join(output, 'tables.ts');
   return existsSync(marker) && statSync(marker).mtimeMs >= statSync(schema).mtimeMs;
 }

@@ -1,14 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import { parse } from 'graphql';
-import { PrismaClient, type Prisma } from '../test/generated/client';
+import type { Transaction } from 'kysely';
+import type { DB } from '../test/generated/tables';
 import { AmqpProbe, amqpUrl, eventually, migrationsDir, testLog, uniqueExchange } from '../test/support';
-import { mariadbAdapter } from './db/prisma';
+import { connectSql, type SqlDatabase } from './db/sql';
 import { connectBroker, type Broker } from './events/broker';
 import { PermanentEventError, consumerQueueName, deadLetterQueueName, on, startConsumer, type Consumer } from './events/consumer';
 import { AuthUserDeleted, AuthUserRegistered } from './events/contracts';
 import { buildEvent } from './events/envelope';
 import { OutboxRelay, enqueueEvent } from './events/outbox';
-import type { TransactionRunner } from './events/sql';
+import { relayDatabase, type TransactionRunner } from './events/sql';
 import { runWithContext } from './context';
 import { createLogger } from './logger';
 import { createMetrics } from './metrics';
@@ -16,7 +17,7 @@ import { unauthenticated } from './errors';
 import { startServiceServer, type GraphQLContext, type ServiceServer } from './server';
 import { createTestDatabase } from './testing';
 
-type Tx = Prisma.TransactionClient;
+type Tx = Transaction<DB>;
 
 const exchange = uniqueExchange('metrics');
 const retryDelaysMs = [50];
@@ -25,21 +26,21 @@ const consumerLines: Record<string, unknown>[] = [];
 const consumerLog = createLogger('kit-metrics-test', 'info', { write: (line: string) => consumerLines.push(JSON.parse(line) as Record<string, unknown>) });
 const traceId = '4bf92f3577b34da6a3ce929d0e0e4736';
 let database: Awaited<ReturnType<typeof createTestDatabase>>;
-let prisma: PrismaClient;
+let sqlDb: SqlDatabase<DB>;
 let broker: Broker;
 let probe: AmqpProbe;
 let relay: OutboxRelay;
 let consumer: Consumer;
 let server: ServiceServer;
 const queue = consumerQueueName(exchange, 'metrics');
-const transaction: TransactionRunner<Tx> = (work) => prisma.$transaction(work);
+const transaction: TransactionRunner<Tx> = (work) => sqlDb.db.transaction().execute(work);
 
 beforeAll(async () => {
   database = await createTestDatabase('kit_metrics', migrationsDir);
-  prisma = new PrismaClient({ adapter: mariadbAdapter(database.url) });
+  sqlDb = connectSql<DB>(database.url);
   broker = await connectBroker({ url: amqpUrl, exchange, name: 'kit-metrics-test', log: testLog });
   probe = await AmqpProbe.open();
-  relay = new OutboxRelay({ db: prisma, broker, log: testLog, metrics, pollIntervalMs: 50 });
+  relay = new OutboxRelay({ db: relayDatabase(sqlDb.db), broker, log: testLog, metrics, pollIntervalMs: 50 });
   consumer = await startConsumer({
     broker,
     queue: 'metrics',
@@ -50,7 +51,7 @@ beforeAll(async () => {
     relay,
     subscriptions: [
       on(AuthUserRegistered, async (event, tx: Tx) => {
-        await tx.ledgerEntry.create({ data: { eventId: event.id, userId: event.data.userId, note: 'registered' } });
+        await tx.insertInto('ledger').values({ eventId: event.id, userId: event.data.userId, note: 'registered' }).execute();
       }),
       on(AuthUserDeleted, async () => {
         throw new PermanentEventError('this test refuses deletions');
@@ -83,7 +84,7 @@ afterAll(async () => {
   await probe.deleteTopology(exchange, [queue, deadLetterQueueName(queue), ...retryDelaysMs.map((delay) => `${queue}.retry.${delay}`)]);
   await probe.close();
   await broker.close();
-  await prisma.$disconnect();
+  await sqlDb.close();
   await database.drop();
 });
 
@@ -105,7 +106,7 @@ function sample(text: string, name: string, labels: Record<string, string>): num
 }
 
 async function enqueue(event: ReturnType<typeof buildEvent>): Promise<void> {
-  await prisma.$transaction(async (tx) => {
+  await sqlDb.db.transaction().execute(async (tx) => {
     await enqueueEvent(tx, event);
   });
 }

@@ -5,7 +5,9 @@ import { connectBroker, type Broker } from './events/broker';
 import { startConsumer, type Subscription } from './events/consumer';
 import type { Inbox } from './events/inbox';
 import { OutboxRelay, type OutboxStore } from './events/outbox';
-import type { SqlDatabase, SqlExecutor, TransactionRunner } from './events/sql';
+import type { Kysely, Transaction } from 'kysely';
+import type { SqlDatabase } from './db/sql';
+import { relayDatabase, type PrismaExecutor, type RelayDatabase, type SqlExecutor, type TransactionRunner } from './events/sql';
 import { Lifecycle } from './lifecycle';
 import { createLogger, type Logger } from './logger';
 import { createMetrics, type Metrics } from './metrics';
@@ -89,28 +91,37 @@ export interface Eventing<Tx> {
 
 type EventingRuntime = Pick<ServiceRuntime<z.ZodRawShape>, 'name' | 'config' | 'log' | 'metrics' | 'lifecycle'>;
 
+/** A Prisma client, for a service not yet on the kit's SQL layer: the relay runs its own transactions on it. */
+export interface PrismaDatabase extends PrismaExecutor {
+  $transaction<R>(work: (tx: PrismaExecutor) => Promise<R>, options: { isolationLevel: 'ReadCommitted'; maxWait?: number; timeout?: number }): Promise<R>;
+}
+
 /**
  * The event plumbing every database-backed service has: a broker connection, the outbox relay and,
  * when it consumes, its consumer. Each is registered for shutdown in order. A MySQL service passes its
- * client and transaction runner (outbox and inbox tables); another store passes its outbox and inbox
- * (e.g. MongoOutbox and mongoInbox).
+ * SQL database (outbox and inbox tables, handlers run in a Kysely transaction); a service still on
+ * Prisma's client passes the client and its transaction runner; another store passes its outbox and
+ * inbox (e.g. MongoOutbox and mongoInbox).
  */
+export async function startEventing<DB>(runtime: EventingRuntime, options: { sql: SqlDatabase<DB> }): Promise<Eventing<Transaction<DB>>>;
 export async function startEventing<Tx extends SqlExecutor>(
   runtime: EventingRuntime,
-  options: { db: SqlDatabase; transaction: TransactionRunner<Tx> },
+  options: { db: PrismaDatabase; transaction: TransactionRunner<Tx> },
 ): Promise<Eventing<Tx>>;
 export async function startEventing<Tx>(runtime: EventingRuntime, options: { outbox: OutboxStore; inbox: Inbox<Tx> }): Promise<Eventing<Tx>>;
 export async function startEventing<Tx>(
   runtime: EventingRuntime,
-  options: { db: SqlDatabase; transaction: TransactionRunner<Tx & SqlExecutor> } | { outbox: OutboxStore; inbox: Inbox<Tx> },
+  options: { sql: SqlDatabase<unknown> } | { db: PrismaDatabase; transaction: TransactionRunner<Tx & SqlExecutor> } | { outbox: OutboxStore; inbox: Inbox<Tx> },
 ): Promise<Eventing<Tx>> {
   const { name, config, log, metrics, lifecycle } = runtime;
   const broker = await connectBroker({ url: config.AMQP_URL, exchange: config.EVENTS_EXCHANGE, name, log });
   lifecycle.add('broker', () => broker.close());
+  const transaction: TransactionRunner<Tx & SqlExecutor> | undefined =
+    'sql' in options ? kyselyTransactions<Tx & SqlExecutor>(options.sql.db) : 'transaction' in options ? options.transaction : undefined;
   const relay =
     'outbox' in options
       ? new OutboxRelay({ store: options.outbox, broker, log, metrics })
-      : new OutboxRelay({ db: options.db, broker, log, metrics });
+      : new OutboxRelay({ db: 'sql' in options ? relayDatabase(options.sql.db) : prismaRelayDatabase(options.db, broker.publishTimeoutMs), broker, log, metrics });
   relay.start();
   lifecycle.add('outbox relay', () => relay.stop());
   return {
@@ -121,10 +132,24 @@ export async function startEventing<Tx>(
       const consumer =
         'inbox' in options
           ? await startConsumer({ ...common, inbox: options.inbox })
-          : await startConsumer<Tx & SqlExecutor>({ ...common, transaction: options.transaction });
+          : await startConsumer<Tx & SqlExecutor>({ ...common, subscriptions: subscriptions as Subscription<Tx & SqlExecutor>[], transaction: transaction! });
       lifecycle.add('consumer', () => consumer.stop());
     },
   };
+}
+
+/** The handler's transaction is the Kysely transaction itself: the inbox and outbox run their statements in it. */
+function kyselyTransactions<Tx>(db: Kysely<unknown>): TransactionRunner<Tx & SqlExecutor> {
+  return (work) => db.transaction().execute((tx) => work(tx as unknown as Tx & SqlExecutor));
+}
+
+
+/**
+ * At READ COMMITTED (see sqlOutbox), and allowed to outlast a publish that waits its full confirm
+ * timeout (Prisma ends an interactive transaction after 5 s by default).
+ */
+function prismaRelayDatabase(db: PrismaDatabase, publishTimeoutMs: number): RelayDatabase {
+  return { executor: db, transaction: (work) => db.$transaction(work, { isolationLevel: 'ReadCommitted', timeout: publishTimeoutMs + 5_000 }) };
 }
 
 /**

@@ -1,22 +1,23 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { PrismaClient, type Prisma } from '../test/generated/client';
+import type { Transaction } from 'kysely';
+import type { DB } from '../test/generated/tables';
 import { AmqpProbe, amqpUrl, eventually, migrationsDir, testLog, uniqueExchange } from '../test/support';
-import { mariadbAdapter } from './db/prisma';
+import { connectSql, type SqlDatabase } from './db/sql';
 import { unauthenticated } from './errors';
 import { connectBroker, type Broker } from './events/broker';
 import { consumerQueueName, deadLetterQueueName, on, startConsumer, type Consumer } from './events/consumer';
 import { AuthUserRegistered, UserProfileUpdated } from './events/contracts';
 import { buildEvent } from './events/envelope';
 import { OutboxRelay, enqueueEvent } from './events/outbox';
-import type { TransactionRunner } from './events/sql';
+import { relayDatabase, type TransactionRunner } from './events/sql';
 import { createMetrics } from './metrics';
 import { startServiceServer, type GraphQLContext, type ServiceServer } from './server';
 import { createTestDatabase } from './testing';
 import { startTracing, type Tracing } from './tracing';
 
-type Tx = Prisma.TransactionClient;
+type Tx = Transaction<DB>;
 
 interface ReceivedSpan {
   traceId: string;
@@ -35,14 +36,14 @@ const spans: ReceivedSpan[] = [];
 let receiver: Server;
 let tracing: Tracing | undefined;
 let database: Awaited<ReturnType<typeof createTestDatabase>>;
-let prisma: PrismaClient;
+let sqlDb: SqlDatabase<DB>;
 let broker: Broker;
 let probe: AmqpProbe;
 let relay: OutboxRelay;
 let consumer: Consumer;
 let nextConsumer: Consumer;
 let server: ServiceServer;
-const transaction: TransactionRunner<Tx> = (work) => prisma.$transaction(work);
+const transaction: TransactionRunner<Tx> = (work) => sqlDb.db.transaction().execute(work);
 
 /** An in-process OTLP/HTTP receiver: keeps every span of every JSON export request. */
 async function startReceiver(): Promise<string> {
@@ -62,10 +63,10 @@ async function startReceiver(): Promise<string> {
 beforeAll(async () => {
   tracing = startTracing('kit-tracing-test', { endpoint: await startReceiver(), batch: false });
   database = await createTestDatabase('kit_tracing', migrationsDir);
-  prisma = new PrismaClient({ adapter: mariadbAdapter(database.url) });
+  sqlDb = connectSql<DB>(database.url);
   broker = await connectBroker({ url: amqpUrl, exchange, name: 'kit-tracing-test', log: testLog });
   probe = await AmqpProbe.open();
-  relay = new OutboxRelay({ db: prisma, broker, log: testLog, pollIntervalMs: 50 });
+  relay = new OutboxRelay({ db: relayDatabase(sqlDb.db), broker, log: testLog, pollIntervalMs: 50 });
   relay.start();
   consumer = await startConsumer({
     broker,
@@ -75,7 +76,7 @@ beforeAll(async () => {
     retryDelaysMs,
     subscriptions: [
       on(AuthUserRegistered, async (event, tx: Tx) => {
-        await tx.ledgerEntry.create({ data: { eventId: event.id, userId: event.data.userId, note: 'registered' } });
+        await tx.insertInto('ledger').values({ eventId: event.id, userId: event.data.userId, note: 'registered' }).execute();
         // The next hop of a saga: an event the handler causes, consumed by another service.
         await enqueueEvent(tx, buildEvent(UserProfileUpdated, event.data.userId, { userId: event.data.userId, changed: ['displayName'] }));
       }),
@@ -89,7 +90,7 @@ beforeAll(async () => {
     retryDelaysMs,
     subscriptions: [
       on(UserProfileUpdated, async (event, tx: Tx) => {
-        await tx.ledgerEntry.create({ data: { eventId: event.id, userId: event.data.userId, note: 'profile updated' } });
+        await tx.insertInto('ledger').values({ eventId: event.id, userId: event.data.userId, note: 'profile updated' }).execute();
       }),
     ],
   });
@@ -108,7 +109,7 @@ beforeAll(async () => {
     rest: (app) => {
       app.post('/register', async () => {
         const userId = randomUUID();
-        await prisma.$transaction(async (tx) => {
+        await sqlDb.db.transaction().execute(async (tx) => {
           await enqueueEvent(tx, buildEvent(AuthUserRegistered, userId, { userId, email: `${userId}@example.com`, roles: ['customer'], displayName: 'Ada' }));
         });
         relay.wake();
@@ -131,7 +132,7 @@ afterAll(async () => {
   );
   await probe.close();
   await broker.close();
-  await prisma.$disconnect();
+  await sqlDb.close();
   await database.drop();
 });
 

@@ -3,3 +3,4 @@ export * from './mongo';
 export * from './mysql-url';
 export * from './prisma';
 export * from './provision';
+export * from './sql';

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { PrismaClient, type Prisma } from '../../test/generated/client';
+import type { Transaction } from 'kysely';
+import type { DB } from '../../test/generated/tables';
 import { AmqpProbe, amqpUrl, eventually, migrationsDir, testLog, uniqueExchange } from '../../test/support';
-import { mariadbAdapter } from '../db/prisma';
+import { connectSql, type SqlDatabase } from '../db/sql';
 import { createMetrics } from '../metrics';
 import { createTestDatabase } from '../testing';
 import { connectBroker, type Broker } from './broker';
@@ -12,23 +13,23 @@ import { buildEvent, envelopeSchema, type EventEnvelope } from './envelope';
 import { enqueueEvent } from './outbox';
 import type { TransactionRunner } from './sql';
 
-type Tx = Prisma.TransactionClient;
+type Tx = Transaction<DB>;
 
 const exchange = uniqueExchange('consumer');
 const retryDelaysMs = [50, 100];
 let database: Awaited<ReturnType<typeof createTestDatabase>>;
-let prisma: PrismaClient;
+let sqlDb: SqlDatabase<DB>;
 let broker: Broker;
 let probe: AmqpProbe;
 const metrics = createMetrics('kit-consumer-test');
 const consumers: Consumer[] = [];
 const queuesUsed: string[] = [];
 
-const transaction: TransactionRunner<Tx> = (work) => prisma.$transaction(work);
+const transaction: TransactionRunner<Tx> = (work) => sqlDb.db.transaction().execute(work);
 
 beforeAll(async () => {
   database = await createTestDatabase('kit_consumer', migrationsDir);
-  prisma = new PrismaClient({ adapter: mariadbAdapter(database.url) });
+  sqlDb = connectSql<DB>(database.url);
   broker = await connectBroker({ url: amqpUrl, exchange, name: 'kit-consumer-test', log: testLog });
   probe = await AmqpProbe.open();
 });
@@ -42,7 +43,7 @@ afterAll(async () => {
   await probe.deleteTopology(exchange, queues);
   await probe.close();
   await broker.close();
-  await prisma.$disconnect();
+  await sqlDb.close();
   await database.drop();
 });
 
@@ -56,7 +57,7 @@ async function consume(name: string, subscriptions: Subscription<Tx>[]): Promise
 /** Writes the effect, then lets the test decide what the handler does next (fail, block, succeed). */
 function createProfileThen(next: (event: EventEnvelope<{ userId: string; displayName: string }>, tx: Tx) => Promise<void> | void): Subscription<Tx> {
   return on(AuthUserRegistered, async (event, tx: Tx) => {
-    await tx.ledgerEntry.create({ data: { eventId: event.id, userId: event.data.userId, note: `profile for ${event.data.displayName}` } });
+    await tx.insertInto('ledger').values({ eventId: event.id, userId: event.data.userId, note: `profile for ${event.data.displayName}` }).execute();
     await next(event, tx);
   });
 }
@@ -66,8 +67,10 @@ function registration(displayName = 'Ada'): EventEnvelope {
   return buildEvent(AuthUserRegistered, userId, { userId, email: `${userId}@example.com`, roles: ['customer'], displayName });
 }
 
-const effects = (eventId: string) => prisma.ledgerEntry.count({ where: { eventId } });
-const inboxRows = (eventId: string) => prisma.inboxEvent.count({ where: { eventId } });
+const countWhere = async (table: 'ledger' | 'inbox', eventId: string) =>
+  Number((await sqlDb.db.selectFrom(table).select((eb) => eb.fn.countAll().as('n')).where('eventId', '=', eventId).executeTakeFirstOrThrow()).n);
+const effects = (eventId: string) => countWhere('ledger', eventId);
+const inboxRows = (eventId: string) => countWhere('inbox', eventId);
 
 async function handled(queue: string, outcome: string): Promise<number> {
   const { values } = await metrics.eventsConsumed.get();
@@ -98,7 +101,7 @@ describe('idempotent consumer', () => {
 
     await broker.publish(event);
 
-    const row = await eventually(() => prisma.outboxEvent.findFirstOrThrow({ where: { type: 'user.profile.updated' } }));
+    const row = await eventually(() => sqlDb.db.selectFrom('outbox').selectAll().where('type', '=', 'user.profile.updated').executeTakeFirstOrThrow());
     expect(envelopeSchema.parse(JSON.parse(row.payload))).toMatchObject({ correlationId: event.correlationId, causationId: event.id });
   });
 

@@ -1,5 +1,5 @@
 import type { EventEnvelope } from './envelope';
-import type { SqlExecutor, TransactionRunner } from './sql';
+import { executeSql, type SqlExecutor, type TransactionRunner } from './sql';
 
 export type InboxOutcome = 'processed' | 'duplicate';
 
@@ -19,7 +19,7 @@ export function sqlInbox<Tx extends SqlExecutor>(transaction: TransactionRunner<
       transaction(async (tx) => {
         // INSERT IGNORE affects 0 rows on a duplicate key (whatever the driver's found-rows setting),
         // and a concurrent duplicate waits for the first transaction's lock instead of deadlocking.
-        const inserted = await tx.$executeRawUnsafe('INSERT IGNORE INTO inbox (consumer, event_id, event_type) VALUES (?, ?, ?)', consumer, event.id, event.type);
+        const inserted = await executeSql(tx, 'INSERT IGNORE INTO inbox (consumer, event_id, event_type) VALUES (?, ?, ?)', consumer, event.id, event.type);
         if (inserted === 0) return 'duplicate' as const;
         await effect(tx);
         return 'processed' as const;

@@ -33,6 +33,6 @@ export {
   type PendingEvent,
   type PublishOutcome,
 } from './outbox';
-export type { SqlDatabase, SqlExecutor, TransactionRunner } from './sql';
+export { executeSql, querySql, relayDatabase, type KyselyExecutor, type PrismaExecutor, type RelayDatabase, type SqlExecutor, type TransactionRunner } from './sql';
 export * from './contracts';
 export { supersedes, type SnapshotVersion } from './snapshots';

@@ -1,29 +1,28 @@
 import { randomUUID } from 'node:crypto';
+import { sql } from 'kysely';
 import type { ConsumeMessage } from 'amqplib';
-import { PrismaClient } from '../../test/generated/client';
+import type { DB } from '../../test/generated/tables';
 import { AmqpProbe, BrokerOutageProxy, amqpUrl, eventually, migrationsDir, testLog, uniqueExchange } from '../../test/support';
-import { mariadbAdapter } from '../db/prisma';
+import { connectSql, type SqlDatabase } from '../db/sql';
 import { createMetrics } from '../metrics';
 import { createTestDatabase } from '../testing';
 import { connectBroker, type Broker } from './broker';
 import { AuthUserRegistered, UserProfileUpdated } from './contracts';
 import { buildEvent, type EventEnvelope } from './envelope';
 import { OutboxRelay, enqueueEvent, type OutboxRelayOptions } from './outbox';
+import { relayDatabase } from './sql';
 
 const exchange = uniqueExchange('outbox');
 let database: Awaited<ReturnType<typeof createTestDatabase>>;
-let prisma: PrismaClient;
+let sqlDb: SqlDatabase<DB>;
 let broker: Broker;
 let probe: AmqpProbe;
 let received: ConsumeMessage[];
 const relays: OutboxRelay[] = [];
 
-// Passing the generated client where the kit expects a SqlDatabase (relayWith) is the compile-time
-// check that Prisma fits it (test/tsconfig.json type-checks the tests).
-
 beforeAll(async () => {
   database = await createTestDatabase('kit_outbox', migrationsDir);
-  prisma = new PrismaClient({ adapter: mariadbAdapter(database.url) });
+  sqlDb = connectSql<DB>(database.url);
   broker = await connectBroker({ url: amqpUrl, exchange, name: 'kit-outbox-test', log: testLog });
   probe = await AmqpProbe.open();
   // Only auth.* is observed, so user.* events stay unrouted for the alternate-exchange test.
@@ -38,12 +37,12 @@ afterAll(async () => {
   await probe.deleteTopology(exchange, []);
   await probe.close();
   await broker.close();
-  await prisma.$disconnect();
+  await sqlDb.close();
   await database.drop();
 });
 
 function relayWith(options: Partial<OutboxRelayOptions> = {}): OutboxRelay {
-  const relay = new OutboxRelay({ db: prisma, broker, log: testLog, pollIntervalMs: 50, backoff: { initialMs: 50, maxMs: 200 }, ...options });
+  const relay = new OutboxRelay({ db: relayDatabase(sqlDb.db), broker, log: testLog, pollIntervalMs: 50, backoff: { initialMs: 50, maxMs: 200 }, ...options });
   relays.push(relay);
   return relay;
 }
@@ -52,14 +51,15 @@ function relayWith(options: Partial<OutboxRelayOptions> = {}): OutboxRelay {
 async function registerUser(): Promise<EventEnvelope> {
   const userId = randomUUID();
   const event = buildEvent(AuthUserRegistered, userId, { userId, email: `${userId}@example.com`, roles: ['customer'], displayName: 'Ada' });
-  await prisma.$transaction(async (tx) => {
-    await tx.ledgerEntry.create({ data: { eventId: event.id, userId, note: 'account created' } });
+  await sqlDb.db.transaction().execute(async (tx) => {
+    await tx.insertInto('ledger').values({ eventId: event.id, userId, note: 'account created' }).execute();
     await enqueueEvent(tx, event);
   });
   return event;
 }
 
-const outboxRow = (id: string) => prisma.outboxEvent.findUniqueOrThrow({ where: { id } });
+const outboxRow = (id: string) => sqlDb.db.selectFrom('outbox').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
+const unsentRows = async () => Number((await sqlDb.db.selectFrom('outbox').select((eb) => eb.fn.countAll().as('n')).where('sentAt', 'is', null).executeTakeFirstOrThrow()).n);
 const copiesOf = (id: string) => received.filter((message) => message.properties.messageId === id).length;
 
 /** Every message the broker confirmed before this call has reached the probe once it returns. */
@@ -141,8 +141,8 @@ describe('transactional outbox', () => {
       // insert waited for the publish; a 1 s lock wait makes that a failure instead of a slow test.
       const userId = randomUUID();
       const event = buildEvent(AuthUserRegistered, userId, { userId, email: `${userId}@example.com`, roles: ['customer'], displayName: 'Grace' });
-      await prisma.$transaction(async (tx) => {
-        await tx.$executeRawUnsafe('SET SESSION innodb_lock_wait_timeout = 1');
+      await sqlDb.db.transaction().execute(async (tx) => {
+        await sql`SET SESSION innodb_lock_wait_timeout = 1`.execute(tx);
         await enqueueEvent(tx, event);
       });
       expect((await outboxRow(event.id)).sentAt).toBeNull();
@@ -158,7 +158,7 @@ describe('transactional outbox', () => {
     relayWith({ batchSize: 4 }).start();
     relayWith({ batchSize: 4 }).start();
 
-    await eventually(async () => expect(await prisma.outboxEvent.count({ where: { sentAt: null } })).toBe(0));
+    await eventually(async () => expect(await unsentRows()).toBe(0));
     await drainProbe();
     expect(events.map((event) => copiesOf(event.id))).toEqual(events.map(() => 1));
   });
@@ -166,7 +166,7 @@ describe('transactional outbox', () => {
   it('keeps an event that no queue is bound to in the unrouted queue', async () => {
     const userId = randomUUID();
     const event = buildEvent(UserProfileUpdated, userId, { userId, changed: ['bio'] });
-    await prisma.$transaction((tx) => enqueueEvent(tx, event));
+    await sqlDb.db.transaction().execute((tx) => enqueueEvent(tx, event));
     relayWith().start();
 
     await eventually(async () => expect(await probe.messageCount(`${exchange}.unrouted`)).toBe(1));
@@ -174,18 +174,18 @@ describe('transactional outbox', () => {
     expect(parked && parked.properties.messageId).toBe(event.id);
   });
 
-  it('stores what the Prisma models describe (the SQL and schema.prisma agree)', async () => {
+  it('stores what the generated tables describe (the SQL and schema.prisma agree)', async () => {
     const id = randomUUID();
     const sentAt = new Date('2026-01-02T03:04:05.678Z');
-    await prisma.outboxEvent.create({ data: { id, type: 'auth.user.registered', payload: '{}', sentAt, attempts: 3, lastError: 'boom' } });
-    await prisma.inboxEvent.create({ data: { consumer: 'kit', eventId: id, eventType: 'auth.user.registered' } });
+    await sqlDb.db.insertInto('outbox').values({ id, type: 'auth.user.registered', payload: '{}', sentAt, attempts: 3, lastError: 'boom' }).execute();
+    await sqlDb.db.insertInto('inbox').values({ consumer: 'kit', eventId: id, eventType: 'auth.user.registered' }).execute();
 
-    expect(await prisma.outboxEvent.findUniqueOrThrow({ where: { id } })).toEqual(
+    expect(await outboxRow(id)).toEqual(
       expect.objectContaining({ id, type: 'auth.user.registered', payload: '{}', sentAt, attempts: 3, lastError: 'boom', createdAt: expect.any(Date) }),
     );
-    expect(await prisma.inboxEvent.findUniqueOrThrow({ where: { consumer_eventId: { consumer: 'kit', eventId: id } } })).toEqual(
+    expect(await sqlDb.db.selectFrom('inbox').selectAll().where('consumer', '=', 'kit').where('eventId', '=', id).executeTakeFirstOrThrow()).toEqual(
       expect.objectContaining({ eventType: 'auth.user.registered', processedAt: expect.any(Date) }),
     );
-    await prisma.outboxEvent.delete({ where: { id } });
+    await sqlDb.db.deleteFrom('outbox').where('id', '=', id).execute();
   });
 });

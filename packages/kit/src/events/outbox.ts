@@ -3,12 +3,12 @@ import type { Metrics } from '../metrics';
 import { inSpan, messagingAttributes, SpanKind } from '../tracing';
 import { errorMessage, type Broker } from './broker';
 import { envelopeSchema, type EventEnvelope } from './envelope';
-import type { SqlDatabase, SqlExecutor } from './sql';
+import { executeSql, querySql, type RelayDatabase, type SqlExecutor } from './sql';
 
 /** Writes the event in the caller's transaction, so it is committed exactly when the state change is. */
 export async function enqueueEvent(tx: SqlExecutor, event: EventEnvelope): Promise<void> {
   const envelope = envelopeSchema.parse(event);
-  await tx.$executeRawUnsafe('INSERT INTO outbox (id, type, payload) VALUES (?, ?, ?)', envelope.id, envelope.type, JSON.stringify(envelope));
+  await executeSql(tx, 'INSERT INTO outbox (id, type, payload) VALUES (?, ?, ?)', envelope.id, envelope.type, JSON.stringify(envelope));
 }
 
 /** An event waiting in the outbox: its id and the envelope as JSON. */
@@ -44,24 +44,25 @@ export interface OutboxStore {
  * an event would wait behind the batch's publish (measured: an outbox INSERT waited for the whole
  * batch; at READ COMMITTED it does not).
  */
-export function sqlOutbox(db: SqlDatabase, options: { publishTimeoutMs: number }): OutboxStore {
+export function sqlOutbox(db: RelayDatabase): OutboxStore {
   return {
     relayBatch: (limit, publish) =>
-      db.$transaction(async (tx) => {
-        const rows = await tx.$queryRawUnsafe<PendingEvent[]>('SELECT id, payload FROM outbox WHERE sent_at IS NULL ORDER BY seq LIMIT ? FOR UPDATE SKIP LOCKED', limit);
+      db.transaction(async (tx) => {
+        const rows = await querySql<PendingEvent>(tx, 'SELECT id, payload FROM outbox WHERE sent_at IS NULL ORDER BY seq LIMIT ? FOR UPDATE SKIP LOCKED', limit);
         if (rows.length === 0) return { sent: [], failed: [] };
         const outcome = await publish(rows);
         const { sent, failed } = outcome;
         if (sent.length > 0) {
-          await tx.$executeRawUnsafe(`UPDATE outbox SET sent_at = NOW(3) WHERE id IN (${sent.map(() => '?').join(', ')})`, ...sent);
+          await executeSql(tx, `UPDATE outbox SET sent_at = NOW(3) WHERE id IN (${sent.map(() => '?').join(', ')})`, ...sent);
         }
         for (const failure of failed) {
-          await tx.$executeRawUnsafe('UPDATE outbox SET attempts = attempts + 1, last_error = ? WHERE id = ?', failure.error, failure.id);
+          await executeSql(tx, 'UPDATE outbox SET attempts = attempts + 1, last_error = ? WHERE id = ?', failure.error, failure.id);
         }
         return outcome;
-      }, { isolationLevel: 'ReadCommitted', timeout: options.publishTimeoutMs + 5_000 }),
+      }),
     async backlog() {
-      const [row] = await db.$queryRawUnsafe<{ count: bigint | number; age: unknown }[]>(
+      const [row] = await querySql<{ count: bigint | number; age: unknown }>(
+        db.executor,
         'SELECT COUNT(*) AS count, COALESCE(TIMESTAMPDIFF(MICROSECOND, MIN(created_at), NOW(3)), 0) / 1000000 AS age FROM outbox WHERE sent_at IS NULL',
       );
       return { count: Number(row?.count ?? 0), oldestAgeSeconds: Number(row?.age ?? 0) };
@@ -82,7 +83,7 @@ interface RelayCommonOptions {
 
 /** A MySQL service's relay over its `outbox` table. */
 export interface OutboxRelayOptions extends RelayCommonOptions {
-  db: SqlDatabase;
+  db: RelayDatabase;
 }
 
 /** A relay over any other outbox store (e.g. mongoOutbox). */
@@ -118,7 +119,7 @@ export class OutboxRelay {
 
   constructor(options: OutboxRelayOptions | OutboxStoreRelayOptions) {
     this.options = options;
-    this.store = 'store' in options ? options.store : sqlOutbox(options.db, { publishTimeoutMs: options.broker.publishTimeoutMs });
+    this.store = 'store' in options ? options.store : sqlOutbox(options.db);
     this.pollIntervalMs = options.pollIntervalMs ?? 1_000;
     this.batchSize = options.batchSize ?? 100;
     this.backoff = options.backoff ?? { initialMs: 500, maxMs: 30_000 };
