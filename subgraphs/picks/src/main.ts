@@ -1,25 +1,24 @@
-import { mariadbAdapter, mysqlUrlSetting, runService, serve, service, startEventing } from '@x/kit';
+import { connectSql, mysqlUrlSetting, runService, serve, service, startEventing } from '@x/kit';
 import { picksSubscriptions } from './events/handlers';
 import { picksContext } from './schema/context';
 import { resolvers, typeDefs } from './schema/resolvers';
-import { lockingTransaction } from './store/database';
-import { PrismaClient } from './store/generated/client';
+import type { DB } from './store/generated/tables';
 import { PickStore } from './store/picks';
 import { ReservationStore } from './store/reservations';
 import { StoreDirectory } from './store/stores';
 
 void runService(service('picks'), { DATABASE_URL: mysqlUrlSetting('x_picks') }, async (runtime) => {
   const { config, lifecycle } = runtime;
-  const db = new PrismaClient({ adapter: mariadbAdapter(config.DATABASE_URL) });
-  lifecycle.add('database', () => db.$disconnect());
+  const sql = connectSql<DB>(config.DATABASE_URL);
+  lifecycle.add('database', () => sql.close());
 
-  const { broker, relay, consume } = await startEventing(runtime, { db, transaction: (work) => db.$transaction(work, lockingTransaction) });
-  const stores = new StoreDirectory(db);
-  const picks = new PickStore(db, relay);
-  await consume(picksSubscriptions(stores, new ReservationStore(db, relay)));
+  const { broker, relay, consume } = await startEventing(runtime, { sql });
+  const stores = new StoreDirectory(sql.db);
+  const picks = new PickStore(sql.db, relay);
+  await consume(picksSubscriptions(stores, new ReservationStore(sql.db, relay)));
 
   await serve(runtime, {
-    readiness: { database: () => db.$queryRaw`SELECT 1`, broker: () => broker.ready() },
+    readiness: { database: () => sql.ping(), broker: () => broker.ready() },
     subgraph: { typeDefs, resolvers, context: picksContext(picks, stores) },
   });
 });

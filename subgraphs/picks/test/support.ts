@@ -2,9 +2,10 @@
 // store projection rows written through the projection itself.
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
-import { createLogger, mariadbAdapter, type StoreStatus } from '@x/kit';
+import { connectSql, createLogger, type SqlDatabase, type StoreStatus } from '@x/kit';
 import { createTestDatabase } from '@x/kit/testing';
-import { PrismaClient } from '../src/store/generated/client';
+import type { Database } from '../src/store/database';
+import type { DB } from '../src/store/generated/tables';
 import type { StoreDirectory } from '../src/store/stores';
 
 export const migrationsDir = path.resolve(__dirname, '../../../prisma/picks/migrations');
@@ -16,18 +17,21 @@ export function openTestDatabase(label: string): Promise<TestDatabase> {
   return createTestDatabase(`picks_${label}`, migrationsDir);
 }
 
-/** A client that records every SQL statement it sends (Prisma's query events), for the tests that count them. */
-export function countingClient(url: string): { db: PrismaClient; statements: string[] } {
-  const db = new PrismaClient({ adapter: mariadbAdapter(url, 5), log: [{ emit: 'event', level: 'query' }] });
+/** picks' database for a test file; `connectionLimit` lets races really run side by side. */
+export function openSql(url: string, connectionLimit = 5): SqlDatabase<DB> {
+  return connectSql<DB>(url, { connectionLimit });
+}
+
+/** A database that records every SQL statement it sends, for the tests that count them. */
+export function countingDatabase(url: string): { sql: SqlDatabase<DB>; statements: string[] } {
   const statements: string[] = [];
-  db.$on('query', (event) => statements.push(event.query));
-  return { db, statements };
+  return { sql: connectSql<DB>(url, { connectionLimit: 5, onQuery: (statement) => statements.push(statement) }), statements };
 }
 
 /** Writes a store into picks' projection the way the store events do. */
-export async function projectStore(stores: StoreDirectory, db: PrismaClient, store: { storeId?: string; ownerId: string; status: StoreStatus }): Promise<string> {
+export async function projectStore(stores: StoreDirectory, db: Database, store: { storeId?: string; ownerId: string; status: StoreStatus }): Promise<string> {
   const storeId = store.storeId ?? randomUUID();
-  await db.$transaction((tx) => stores.apply(tx, { storeId, ownerId: store.ownerId, status: store.status }, new Date()));
+  await db.transaction().execute((tx) => stores.apply(tx, { storeId, ownerId: store.ownerId, status: store.status }, new Date()));
   return storeId;
 }
 

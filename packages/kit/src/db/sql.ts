@@ -1,4 +1,4 @@
-import { CamelCasePlugin, Kysely, MysqlDialect, type MysqlPool, type MysqlPoolConnection } from 'kysely';
+import { CamelCasePlugin, Kysely, MysqlDialect, type LogEvent, type MysqlPool, type MysqlPoolConnection } from 'kysely';
 import { createPool, type PoolOptions, type TypeCast } from 'mysql2';
 import { parseMysqlUrl } from './mysql-url';
 
@@ -23,6 +23,8 @@ export interface SqlDatabaseOptions {
    * saturated pool then answers SERVICE_UNAVAILABLE instead of queueing requests without bound.
    */
   acquireTimeoutMs?: number;
+  /** Called with every statement sent (tests count statements with it). */
+  onQuery?: (sql: string) => void;
 }
 
 /** The error code a pool that found no connection in time fails with (a dependency that is unavailable). */
@@ -62,12 +64,16 @@ export function connectSql<DB>(url: string, options: SqlDatabaseOptions = {}): S
   // UPDATEs, unique keys: the guarantees the services rely on). Under InnoDB's default REPEATABLE READ
   // an index range scan also locks the gap after it, so an update of one order's lines held up the
   // insert of another order's, and every write waited for the outbox relay's batch.
+  // A transaction that waits longer than 15 s for a row lock gives up (ER_LOCK_WAIT_TIMEOUT, retried by
+  // the consumer) rather than holding its connection for InnoDB's default 50 s.
   pool.on('connection', (connection) => {
     connection.query('SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED');
+    connection.query('SET SESSION innodb_lock_wait_timeout = 15');
   });
   const db = new Kysely<DB>({
     dialect: new MysqlDialect({ pool: withAcquireTimeout(pool, options.acquireTimeoutMs ?? 2_000) }),
     plugins: [new CamelCasePlugin()],
+    ...(options.onQuery ? { log: (event: LogEvent) => options.onQuery!(event.query.sql) } : {}),
   });
   return {
     db,

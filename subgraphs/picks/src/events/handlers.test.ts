@@ -3,27 +3,28 @@ import {
   buildEvent,
   connectBroker,
   listDeadLetters,
-  mariadbAdapter,
   OrderCancelled,
   OrderDelivered,
   OrderPlaced,
   OrderRejected,
   OutboxRelay,
+  relayDatabase,
   startConsumer,
   StoreCreated,
   StoreStatusChanged,
   StoreUpdated,
   type Broker,
   type Consumer,
+  type SqlDatabase,
   type StoreStatus,
 } from '@x/kit';
 import { removeTestTopology } from '../../../../test/support/broker';
 import { anonymous, startSubgraphHarness, type Caller, type SubgraphHarness } from '../../../../test/support/subgraph-harness';
-import { eventually, openTestDatabase, testLog, type TestDatabase } from '../../test/support';
+import { eventually, openSql, openTestDatabase, testLog, type TestDatabase } from '../../test/support';
 import { picksContext } from '../schema/context';
 import { resolvers, typeDefs } from '../schema/resolvers';
-import { lockingTransaction, type Transaction } from '../store/database';
-import { PrismaClient } from '../store/generated/client';
+import type { Database, Transaction } from '../store/database';
+import type { DB } from '../store/generated/tables';
 import { PickStore } from '../store/picks';
 import { ReservationStore } from '../store/reservations';
 import { StoreDirectory } from '../store/stores';
@@ -32,7 +33,8 @@ import { picksSubscriptions } from './handlers';
 const exchange = `x.events.test-picks-${randomUUID().slice(0, 8)}`;
 
 let database: TestDatabase;
-let db: PrismaClient;
+let sql: SqlDatabase<DB>;
+let db: Database;
 let broker: Broker;
 let relay: OutboxRelay;
 let consumer: Consumer;
@@ -42,10 +44,11 @@ let harness: SubgraphHarness;
 
 beforeAll(async () => {
   database = await openTestDatabase('events');
-  db = new PrismaClient({ adapter: mariadbAdapter(database.url, 5) });
+  sql = openSql(database.url);
+  db = sql.db;
   broker = await connectBroker({ url: 'amqp://guest:guest@127.0.0.1:5672', exchange, name: 'picks-test', log: testLog });
-  const transaction = <R>(work: (tx: Transaction) => Promise<R>) => db.$transaction(work, lockingTransaction);
-  relay = new OutboxRelay({ db, broker, log: testLog, pollIntervalMs: 50 });
+  const transaction = <R>(work: (tx: Transaction) => Promise<R>) => db.transaction().execute(work);
+  relay = new OutboxRelay({ db: relayDatabase(db), broker, log: testLog, pollIntervalMs: 50 });
   stores = new StoreDirectory(db);
   picks = new PickStore(db, relay);
   consumer = await startConsumer({ broker, queue: 'picks', subscriptions: picksSubscriptions(stores, new ReservationStore(db, relay)), transaction, log: testLog, relay });
@@ -58,7 +61,7 @@ afterAll(async () => {
   await relay.stop();
   await broker.close();
   await removeTestTopology(exchange, ['picks']);
-  await db.$disconnect();
+  await sql.close();
   await database.drop();
 });
 
@@ -69,10 +72,12 @@ function snapshot(storeId: string, ownerId: string, status: StoreStatus, revisio
 const statusChanged = (storeId: string, ownerId: string, previousStatus: StoreStatus, status: StoreStatus, revision?: number) =>
   buildEvent(StoreStatusChanged, storeId, { ...snapshot(storeId, ownerId, status, revision), previousStatus, changedBy: randomUUID(), reason: null });
 
-const projected = (storeId: string) => db.projectedStore.findUnique({ where: { id: storeId } });
+const projected = (storeId: string) => db.selectFrom('stores').selectAll().where('id', '=', storeId).executeTakeFirst();
+const inboxRows = async (eventId: string) =>
+  Number((await db.selectFrom('inbox').select((eb) => eb.fn.countAll().as('n')).where('eventId', '=', eventId).executeTakeFirstOrThrow()).n);
 
 async function handled(eventId: string): Promise<void> {
-  await eventually(async () => expect(await db.inboxEvent.count({ where: { eventId } })).toBe(1));
+  await eventually(async () => expect(await inboxRows(eventId)).toBe(1));
 }
 
 async function publicNames(storeId: string, caller: Caller = anonymous): Promise<string[]> {
@@ -94,7 +99,7 @@ describe('picks follows store events', () => {
 
     await handled(created.id);
     await new Promise((resolve) => setTimeout(resolve, 300));
-    expect(await db.inboxEvent.count({ where: { eventId: created.id } })).toBe(1);
+    expect(await inboxRows(created.id)).toBe(1);
     expect(await projected(storeId)).toMatchObject({ ownerId, status: 'PENDING_APPROVAL', revision: 1 });
   });
 
@@ -151,8 +156,8 @@ describe('picks follows store events', () => {
 
     const pick = await picks.create(storeId, { name: 'Espresso', description: null, price: { amountMinor: 120, currency: 'EUR' }, stock: 50, available: true, images: [], tags: ['coffee'] });
 
-    const row = await db.outboxEvent.findFirstOrThrow({ where: { type: 'picks.pick.created', payload: { contains: pick.id } } });
-    await eventually(async () => expect((await db.outboxEvent.findUniqueOrThrow({ where: { id: row.id } })).sentAt).not.toBeNull());
+    const row = await db.selectFrom('outbox').select('id').where('type', '=', 'picks.pick.created').where('payload', 'like', `%${pick.id}%`).executeTakeFirstOrThrow();
+    await eventually(async () => expect((await db.selectFrom('outbox').select('sentAt').where('id', '=', row.id).executeTakeFirstOrThrow()).sentAt).not.toBeNull());
   });
 });
 
@@ -175,9 +180,9 @@ describe('picks answers the order saga', () => {
       lines: [{ pickId, quantity }],
       deliveryAddress: { recipient: 'Ada', lines: ['Rua Augusta 1'], city: 'Lisbon', postalCode: '1100-048', country: 'PT', location: null, phone: null },
     });
-  const levels = () => db.pick.findUniqueOrThrow({ where: { id: pickId }, select: { stock: true, reserved: true } });
+  const levels = () => db.selectFrom('picks').select(['stock', 'reserved']).where('id', '=', pickId).executeTakeFirstOrThrow();
   const answers = async (orderId: string) =>
-    (await db.outboxEvent.findMany({ where: { type: { startsWith: 'picks.stock.' } }, orderBy: { seq: 'asc' } }))
+    (await db.selectFrom('outbox').select('payload').where('type', 'like', 'picks.stock.%').orderBy('seq').execute())
       .map((row) => JSON.parse(row.payload) as { type: string; subject: string })
       .filter((event) => event.subject === orderId)
       .map((event) => event.type);

@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { anonymous, mutationFieldsOf, outcomeOf, startSubgraphHarness, type Caller, type GraphQLAnswer, type SubgraphHarness } from '../../../../test/support/subgraph-harness';
-import { countingClient, openTestDatabase, projectStore, type TestDatabase } from '../../test/support';
-import type { PrismaClient } from '../store/generated/client';
+import type { SqlDatabase } from '@x/kit';
+import { countingDatabase, openTestDatabase, projectStore, type TestDatabase } from '../../test/support';
+import type { Database } from '../store/database';
+import type { DB } from '../store/generated/tables';
 import { PickStore } from '../store/picks';
 import { ReservationStore } from '../store/reservations';
 import { StoreDirectory } from '../store/stores';
@@ -11,7 +13,8 @@ import { resolvers, typeDefs } from './resolvers';
 type CallerName = 'anonymous' | 'customer' | 'otherStoreOwner' | 'storeOwner' | 'hqAdmin';
 
 let database: TestDatabase;
-let db: PrismaClient;
+let sql: SqlDatabase<DB>;
+let db: Database;
 let statements: string[];
 let picks: PickStore;
 let stores: StoreDirectory;
@@ -22,7 +25,8 @@ let storeId: string;
 
 beforeAll(async () => {
   database = await openTestDatabase('api');
-  ({ db, statements } = countingClient(database.url));
+  ({ sql, statements } = countingDatabase(database.url));
+  db = sql.db;
   picks = new PickStore(db, { wake: () => undefined });
   stores = new StoreDirectory(db);
   harness = await startSubgraphHarness({ name: 'picks', typeDefs, resolvers, context: picksContext(picks, stores) });
@@ -39,7 +43,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await harness.close();
-  await db.$disconnect();
+  await sql.close();
   await database.drop();
 });
 
@@ -71,8 +75,12 @@ async function createPick(input: Record<string, unknown> = {}, store = storeId, 
   return answer.data.createPick;
 }
 
+const picksOf = async (store: string) =>
+  Number((await db.selectFrom('picks').select((eb) => eb.fn.countAll().as('n')).where('storeId', '=', store).executeTakeFirstOrThrow()).n);
+const outboxRows = (type: string, pickId: string) => db.selectFrom('outbox').selectAll().where('type', '=', type).where('payload', 'like', `%${pickId}%`).execute();
+
 async function outboxTypesFor(pickId: string): Promise<string[]> {
-  const rows = await db.outboxEvent.findMany({ orderBy: { seq: 'asc' }, select: { type: true, payload: true } });
+  const rows = await db.selectFrom('outbox').select(['type', 'payload']).orderBy('seq').execute();
   return rows.filter((row) => (JSON.parse(row.payload) as { subject: string }).subject === pickId).map((row) => row.type);
 }
 
@@ -140,12 +148,12 @@ describe('who may change picks', () => {
   it.each(cells)('%s by %s: %s, and only an allowed call changes anything', async (mutation, callerName, expected) => {
     const row = matrix[mutation]!;
     const target = await createPick();
-    const picksBefore = await db.pick.count({ where: { storeId } });
+    const picksBefore = await picksOf(storeId);
     const answer = await harness.request(row.document, row.variables(target.id), callers[callerName]);
 
     expect(outcomeOf(answer)).toBe(expected);
     // An allowed call adds a pick or writes an event about the target; a refused one does neither.
-    const addedPick = (await db.pick.count({ where: { storeId } })) > picksBefore;
+    const addedPick = (await picksOf(storeId)) > picksBefore;
     const wroteEvent = (await outboxTypesFor(target.id)).length > 1;
     expect(addedPick || wroteEvent).toBe(expected === 'ok');
   });
@@ -215,7 +223,7 @@ describe('managing picks', () => {
       available: true,
       store: { id: storeId },
     });
-    const [row] = await db.outboxEvent.findMany({ where: { type: 'picks.pick.created', payload: { contains: pick.id } } });
+    const [row] = await outboxRows('picks.pick.created', pick.id);
     expect(JSON.parse(row!.payload)).toMatchObject({ subject: pick.id, data: { pickId: pick.id, storeId, name: 'Tomato soup', priceMinor: 450, stock: 4, tags: ['vegan', 'soup'] } });
   });
 
@@ -229,7 +237,7 @@ describe('managing picks', () => {
       callers.storeOwner,
     );
     expect(changed.data?.updatePick).toMatchObject({ name: 'Sourdough', available: false, price: { amountMinor: 525 } });
-    const updates = await db.outboxEvent.findMany({ where: { type: 'picks.pick.updated', payload: { contains: pick.id } } });
+    const updates = await outboxRows('picks.pick.updated', pick.id);
     expect(updates.map((row) => (JSON.parse(row.payload) as { data: { changed: string[] } }).data.changed)).toEqual([['name', 'priceMinor', 'available']]);
   });
 
@@ -252,7 +260,7 @@ describe('managing picks', () => {
     expect(outcomeOf(await harness.request('mutation ($id: ID!) { deletePick(id: $id) }', { id: pick.id }, callers.storeOwner))).toBe('NOT_FOUND');
     const seen = await harness.request<{ pick: PickAnswer | null }>('query ($id: ID!) { pick(id: $id) { id } }', { id: pick.id }, callers.storeOwner);
     expect(seen.data?.pick).toBeNull();
-    const [row] = await db.outboxEvent.findMany({ where: { type: 'picks.pick.deleted', payload: { contains: pick.id } } });
+    const [row] = await outboxRows('picks.pick.deleted', pick.id);
     expect(JSON.parse(row!.payload)).toMatchObject({ data: { pickId: pick.id, storeId, deletedBy: callers.hqAdmin.userId } });
   });
 
@@ -302,9 +310,9 @@ describe('who sees which picks', () => {
 
   it('shows the picks once the store opens, and hides them again when it closes', async () => {
     const opens = new Date(Date.now() + 1_000);
-    await db.$transaction((tx) => stores.apply(tx, { storeId: pendingStore, ownerId: owner.userId, status: 'OPEN' }, opens));
+    await db.transaction().execute((tx) => stores.apply(tx, { storeId: pendingStore, ownerId: owner.userId, status: 'OPEN' }, opens));
     expect(await namesOf(pendingStore, {}, anonymous)).toEqual(['Not yet for sale']);
-    await db.$transaction((tx) => stores.apply(tx, { storeId: pendingStore, ownerId: owner.userId, status: 'CLOSED' }, new Date(opens.getTime() + 1_000)));
+    await db.transaction().execute((tx) => stores.apply(tx, { storeId: pendingStore, ownerId: owner.userId, status: 'CLOSED' }, new Date(opens.getTime() + 1_000)));
     expect(await namesOf(pendingStore, {}, anonymous)).toEqual([]);
   });
 });
@@ -388,7 +396,7 @@ describe('batching', () => {
 
   it('resolves 50 Pick references with their visibility in as many SQL statements as 5', async () => {
     const storeIds = await openStoresWithPicks(25);
-    const pickIds = (await db.pick.findMany({ where: { storeId: { in: storeIds } }, select: { id: true } })).map((pick) => pick.id);
+    const pickIds = (await db.selectFrom('picks').select('id').where('storeId', 'in', storeIds).execute()).map((pick) => pick.id);
     const document = 'query ($representations: [_Any!]!) { _entities(representations: $representations) { ... on Pick { id name price { amountMinor } store { id } } } }';
     const query = (ids: string[]) => () => harness.request(document, { representations: ids.map((id) => ({ __typename: 'Pick', id })) }, anonymous);
 

@@ -1,12 +1,6 @@
-import { Prisma, type PrismaClient } from './generated/client';
+import type { Kysely, Transaction as KyselyTransaction } from 'kysely';
+import type { DB } from './generated/tables';
 
-export type Transaction = Prisma.TransactionClient;
-export type { PrismaClient };
-
-/** Transactions that wait on row locks get more room than Prisma's 5 s default before they are aborted. */
-export const lockingTransaction = { maxWait: 10_000, timeout: 15_000 } as const;
-
-/** Whatever the driver hands back for an integer or boolean column (number, bigint or boolean) as a number. */
-export const asNumber = (value: unknown): number => Number(value);
-
-export const inList = (values: readonly string[]) => Prisma.join(values.map((value) => Prisma.sql`${value}`));
+/** picks' database through the kit's SQL layer, typed by the tables generated from schema.prisma. */
+export type Database = Kysely<DB>;
+export type Transaction = KyselyTransaction<DB>;

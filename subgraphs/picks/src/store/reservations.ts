@@ -1,7 +1,8 @@
 import { buildEvent, enqueueEvent, requestedLineSchema, StockCommitted, StockRejected, StockReleased, StockReserved, storeStatusSchema } from '@x/kit';
 import { z } from 'zod';
 import { decideReservation, quantitiesByPick, type LockedPick, type PricedLine, type Rejection, type RequestedLine } from '../domain/reservation';
-import { asNumber, inList, lockingTransaction, type PrismaClient, type Transaction } from './database';
+import { sql } from 'kysely';
+import type { Database, Transaction } from './database';
 
 const reservationStateSchema = z.enum(['RESERVED', 'REJECTED', 'RELEASED', 'COMMITTED']);
 export type ReservationState = z.infer<typeof reservationStateSchema>;
@@ -28,17 +29,6 @@ export type CommitResult = 'committed' | 'already-committed' | 'not-reserved' | 
 
 const reserveArgs = z.object({ orderId: z.uuid(), storeId: z.uuid(), lines: z.array(requestedLineSchema).min(1).max(50) });
 
-interface LockedPickRow {
-  id: string;
-  store_id: string;
-  price_minor: unknown;
-  currency: string;
-  stock: unknown;
-  reserved: unknown;
-  available: unknown;
-  deleted: unknown;
-}
-
 /**
  * Stock reservations for the order saga. Each operation runs in one transaction: the order's
  * reservation row first (which serialises calls for the same order), then the picks' rows with
@@ -50,24 +40,24 @@ interface LockedPickRow {
  */
 export class ReservationStore {
   constructor(
-    private readonly db: PrismaClient,
+    private readonly db: Database,
     private readonly relay: { wake(): void },
   ) {}
 
   async reserveStockForOrder(orderId: string, storeId: string, lines: readonly RequestedLine[]): Promise<ReservationResult> {
-    const result = await this.db.$transaction((tx) => this.reserveInTransaction(tx, orderId, storeId, lines), lockingTransaction);
+    const result = await this.db.transaction().execute((tx) => this.reserveInTransaction(tx, orderId, storeId, lines));
     if (!result.replayed) this.relay.wake();
     return result;
   }
 
   async releaseReservation(orderId: string, storeId: string): Promise<ReleaseResult> {
-    const result = await this.db.$transaction((tx) => this.releaseInTransaction(tx, orderId, storeId), lockingTransaction);
+    const result = await this.db.transaction().execute((tx) => this.releaseInTransaction(tx, orderId, storeId));
     if (result === 'released') this.relay.wake();
     return result;
   }
 
   async commitReservation(orderId: string): Promise<CommitResult> {
-    const result = await this.db.$transaction((tx) => this.commitInTransaction(tx, orderId), lockingTransaction);
+    const result = await this.db.transaction().execute((tx) => this.commitInTransaction(tx, orderId));
     if (result === 'committed') this.relay.wake();
     return result;
   }
@@ -79,29 +69,34 @@ export class ReservationStore {
   async reserveInTransaction(tx: Transaction, orderId: string, storeId: string, lines: readonly RequestedLine[]): Promise<ReservationResult> {
     const args = reserveArgs.parse({ orderId, storeId, lines });
     // Claims the order: a concurrent call for the same order waits here until this one commits, then replays it.
-    const claimed = await tx.$executeRaw`
-      INSERT IGNORE INTO reservations (order_id, store_id, state, outcome, updated_at)
-      VALUES (${orderId}, ${storeId}, 'PENDING', 'NONE', NOW(3))`;
-    if (claimed === 0) return this.replay(tx, orderId);
+    if (!(await this.claimOrder(tx, orderId, storeId, 'PENDING'))) return this.replay(tx, orderId);
 
     const picks = await this.lockPicks(tx, quantitiesByPick(args.lines).map((line) => line.pickId));
-    const [store] = await tx.$queryRaw<{ status: string }[]>`SELECT status FROM stores WHERE id = ${storeId} LOCK IN SHARE MODE`;
+    const store = await tx.selectFrom('stores').select('status').where('id', '=', storeId).modifyEnd(sql`LOCK IN SHARE MODE`).executeTakeFirst();
     const decision = decideReservation({ storeId, storeStatus: store ? storeStatusSchema.parse(store.status) : null, lines: args.lines, picks });
 
     if (decision.kind === 'rejected') {
-      await tx.reservation.update({ where: { orderId }, data: { state: 'REJECTED', outcome: 'REJECTED', reasons: JSON.stringify(decision.reasons) } });
+      await tx
+        .updateTable('reservations')
+        .set({ state: 'REJECTED', outcome: 'REJECTED', reasons: JSON.stringify(decision.reasons), updatedAt: sql`NOW(3)` })
+        .where('orderId', '=', orderId)
+        .execute();
       await enqueueEvent(tx, buildEvent(StockRejected, orderId, { orderId, storeId, reasons: decision.reasons }));
       return { orderId, storeId, state: 'REJECTED', replayed: false, outcome: 'REJECTED', reasons: decision.reasons };
     }
 
     for (const { pickId, quantity } of quantitiesByPick(decision.lines)) {
-      await tx.$executeRaw`UPDATE picks SET reserved = reserved + ${quantity} WHERE id = ${pickId}`;
+      await tx.updateTable('picks').set((eb) => ({ reserved: eb('reserved', '+', quantity) })).where('id', '=', pickId).execute();
     }
-    await tx.reservationLine.createMany({ data: decision.lines.map((line, index) => ({ orderId, lineNo: index + 1, ...line })) });
-    await tx.reservation.update({
-      where: { orderId },
-      data: { state: 'RESERVED', outcome: 'RESERVED', totalMinor: BigInt(decision.totalMinor), currency: decision.currency },
-    });
+    await tx
+      .insertInto('reservationLines')
+      .values(decision.lines.map((line, index) => ({ orderId, lineNo: index + 1, ...line })))
+      .execute();
+    await tx
+      .updateTable('reservations')
+      .set({ state: 'RESERVED', outcome: 'RESERVED', totalMinor: decision.totalMinor, currency: decision.currency, updatedAt: sql`NOW(3)` })
+      .where('orderId', '=', orderId)
+      .execute();
     const { lines: priced, totalMinor, currency } = decision;
     await enqueueEvent(tx, buildEvent(StockReserved, orderId, { orderId, storeId, lines: priced, totalMinor, currency }));
     return { orderId, storeId, state: 'RESERVED', replayed: false, outcome: 'RESERVED', lines: priced, totalMinor, currency };
@@ -112,10 +107,7 @@ export class ReservationStore {
    * An order picks has not seen yet is remembered as released, so its late placement reserves nothing.
    */
   async releaseInTransaction(tx: Transaction, orderId: string, storeId: string): Promise<ReleaseResult> {
-    const tombstone = await tx.$executeRaw`
-      INSERT IGNORE INTO reservations (order_id, store_id, state, outcome, updated_at)
-      VALUES (${orderId}, ${storeId}, 'RELEASED', 'NONE', NOW(3))`;
-    if (tombstone === 1) return 'released-before-reserved';
+    if (await this.claimOrder(tx, orderId, storeId, 'RELEASED')) return 'released-before-reserved';
     const reservation = await this.lockReservation(tx, orderId);
     if (!reservation) throw new Error(`reservation of order ${orderId} vanished`);
     if (reservation.state === 'RELEASED') return 'already-released';
@@ -126,9 +118,9 @@ export class ReservationStore {
     const sums = quantitiesByPick(lines);
     await this.lockPicks(tx, sums.map((line) => line.pickId));
     for (const { pickId, quantity } of sums) {
-      await tx.$executeRaw`UPDATE picks SET reserved = reserved - ${quantity} WHERE id = ${pickId}`;
+      await tx.updateTable('picks').set((eb) => ({ reserved: eb('reserved', '-', quantity) })).where('id', '=', pickId).execute();
     }
-    await tx.reservation.update({ where: { orderId }, data: { state: 'RELEASED' } });
+    await this.setState(tx, orderId, 'RELEASED');
     await enqueueEvent(tx, buildEvent(StockReleased, orderId, { orderId, storeId: reservation.storeId, lines }));
     return 'released';
   }
@@ -144,15 +136,19 @@ export class ReservationStore {
     const sums = quantitiesByPick(lines);
     await this.lockPicks(tx, sums.map((line) => line.pickId));
     for (const { pickId, quantity } of sums) {
-      await tx.$executeRaw`UPDATE picks SET stock = stock - ${quantity}, reserved = reserved - ${quantity} WHERE id = ${pickId}`;
+      await tx
+        .updateTable('picks')
+        .set((eb) => ({ stock: eb('stock', '-', quantity), reserved: eb('reserved', '-', quantity) }))
+        .where('id', '=', pickId)
+        .execute();
     }
-    await tx.reservation.update({ where: { orderId }, data: { state: 'COMMITTED' } });
+    await this.setState(tx, orderId, 'COMMITTED');
     await enqueueEvent(tx, buildEvent(StockCommitted, orderId, { orderId, storeId: reservation.storeId, lines }));
     return 'committed';
   }
 
   async findByOrderId(orderId: string): Promise<ReservationResult | null> {
-    return this.db.$transaction((tx) => this.read(tx, orderId, false));
+    return this.read(this.db, orderId, false);
   }
 
   private async replay(tx: Transaction, orderId: string): Promise<ReservationResult> {
@@ -161,46 +157,56 @@ export class ReservationStore {
     return result;
   }
 
-  private async read(tx: Transaction, orderId: string, replayed: boolean): Promise<ReservationResult | null> {
-    const row = await tx.reservation.findUnique({ where: { orderId }, include: { lines: { orderBy: { lineNo: 'asc' } } } });
+  private async read(db: Database | Transaction, orderId: string, replayed: boolean): Promise<ReservationResult | null> {
+    const row = await db.selectFrom('reservations').selectAll().where('orderId', '=', orderId).executeTakeFirst();
     if (!row) return null;
     const base = { orderId, storeId: row.storeId, state: reservationStateSchema.parse(row.state), replayed };
     if (row.outcome === 'RESERVED') {
-      const lines = row.lines.map(({ pickId, quantity, unitPriceMinor, currency }) => ({ pickId, quantity, unitPriceMinor, currency }));
+      const lines = await db
+        .selectFrom('reservationLines')
+        .select(['pickId', 'quantity', 'unitPriceMinor', 'currency'])
+        .where('orderId', '=', orderId)
+        .orderBy('lineNo')
+        .execute();
       return { ...base, outcome: 'RESERVED', lines, totalMinor: Number(row.totalMinor), currency: row.currency! };
     }
     if (row.outcome === 'REJECTED') return { ...base, outcome: 'REJECTED', reasons: StockRejected.data.shape.reasons.parse(JSON.parse(row.reasons ?? '[]')) };
     return { ...base, outcome: 'NONE' };
   }
 
+  /** Inserts the order's reservation row unless it exists; true when this call created it. */
+  private async claimOrder(tx: Transaction, orderId: string, storeId: string, state: 'PENDING' | 'RELEASED'): Promise<boolean> {
+    const claimed = await tx
+      .insertInto('reservations')
+      .ignore()
+      .values({ orderId, storeId, state, outcome: 'NONE', updatedAt: sql`NOW(3)` })
+      .executeTakeFirst();
+    return claimed.numInsertedOrUpdatedRows === 1n;
+  }
+
+  private async setState(tx: Transaction, orderId: string, state: ReservationState): Promise<void> {
+    await tx.updateTable('reservations').set({ state, updatedAt: sql`NOW(3)` }).where('orderId', '=', orderId).execute();
+  }
+
   private async lockReservation(tx: Transaction, orderId: string): Promise<{ state: string; storeId: string } | null> {
-    const [row] = await tx.$queryRaw<{ state: string; store_id: string }[]>`SELECT state, store_id FROM reservations WHERE order_id = ${orderId} FOR UPDATE`;
-    return row ? { state: row.state, storeId: row.store_id } : null;
+    const row = await tx.selectFrom('reservations').select(['state', 'storeId']).where('orderId', '=', orderId).forUpdate().executeTakeFirst();
+    return row ?? null;
   }
 
   private async linesOf(tx: Transaction, orderId: string): Promise<RequestedLine[]> {
-    return tx.reservationLine.findMany({ where: { orderId }, orderBy: { lineNo: 'asc' }, select: { pickId: true, quantity: true } });
+    return tx.selectFrom('reservationLines').select(['pickId', 'quantity']).where('orderId', '=', orderId).orderBy('lineNo').execute();
   }
 
   /** Locks the picks' rows in id order and reads them as they are now (a locking read sees the latest commit). */
   private async lockPicks(tx: Transaction, sortedIds: readonly string[]): Promise<Map<string, LockedPick>> {
-    const rows = await tx.$queryRaw<LockedPickRow[]>`
-      SELECT id, store_id, price_minor, currency, stock, reserved, available, deleted_at IS NOT NULL AS deleted
-      FROM picks WHERE id IN (${inList(sortedIds)}) ORDER BY id FOR UPDATE`;
-    return new Map(
-      rows.map((row) => [
-        row.id,
-        {
-          id: row.id,
-          storeId: row.store_id,
-          priceMinor: asNumber(row.price_minor),
-          currency: row.currency,
-          stock: asNumber(row.stock),
-          reserved: asNumber(row.reserved),
-          available: asNumber(row.available) === 1,
-          deleted: asNumber(row.deleted) === 1,
-        },
-      ]),
-    );
+    if (sortedIds.length === 0) return new Map();
+    const rows = await tx
+      .selectFrom('picks')
+      .select(['id', 'storeId', 'priceMinor', 'currency', 'stock', 'reserved', 'available', 'deletedAt'])
+      .where('id', 'in', sortedIds)
+      .orderBy('id')
+      .forUpdate()
+      .execute();
+    return new Map(rows.map(({ deletedAt, ...row }) => [row.id, { ...row, deleted: deletedAt !== null }]));
   }
 }

@@ -1,6 +1,7 @@
 import { storeStatusSchema, supersedes } from '@x/kit';
 import type { StoreFacts } from '../domain/access';
-import type { PrismaClient, Transaction } from './database';
+import { sql } from 'kysely';
+import type { Database, Transaction } from './database';
 
 export interface StoreSnapshot {
   storeId: string;
@@ -11,10 +12,11 @@ export interface StoreSnapshot {
 
 /** picks' projection of the store service's stores: owner and status, fed by store.store.* events. */
 export class StoreDirectory {
-  constructor(private readonly db: PrismaClient) {}
+  constructor(private readonly db: Database) {}
 
   async findByIds(ids: readonly string[]): Promise<StoreFacts[]> {
-    const rows = await this.db.projectedStore.findMany({ where: { id: { in: [...ids] } }, select: { id: true, ownerId: true, status: true } });
+    if (ids.length === 0) return [];
+    const rows = await this.db.selectFrom('stores').select(['id', 'ownerId', 'status']).where('id', 'in', ids).execute();
     return rows.map((row) => ({ id: row.id, ownerId: row.ownerId, status: storeStatusSchema.parse(row.status) }));
   }
 
@@ -25,19 +27,20 @@ export class StoreDirectory {
    */
   async apply(tx: Transaction, snapshot: StoreSnapshot, eventTime: Date): Promise<boolean> {
     const revision = snapshot.revision ?? null;
-    const inserted = await tx.$executeRaw`
-      INSERT IGNORE INTO stores (id, owner_id, status, revision, snapshot_at, updated_at)
-      VALUES (${snapshot.storeId}, ${snapshot.ownerId}, ${snapshot.status}, ${revision}, ${eventTime}, NOW(3))`;
-    if (inserted === 1) return true;
-    const [held] = await tx.$queryRaw<{ revision: number | bigint | null; snapshot_at: Date }[]>`
-      SELECT revision, snapshot_at FROM stores WHERE id = ${snapshot.storeId} FOR UPDATE`;
+    const inserted = await tx
+      .insertInto('stores')
+      .ignore()
+      .values({ id: snapshot.storeId, ownerId: snapshot.ownerId, status: snapshot.status, revision, snapshotAt: eventTime, updatedAt: sql`NOW(3)` })
+      .executeTakeFirst();
+    if (inserted.numInsertedOrUpdatedRows === 1n) return true;
+    const held = await tx.selectFrom('stores').select(['revision', 'snapshotAt']).where('id', '=', snapshot.storeId).forUpdate().executeTakeFirst();
     if (!held) throw new Error(`store ${snapshot.storeId} vanished from the projection`);
-    const heldVersion = { revision: held.revision === null ? null : Number(held.revision), at: new Date(held.snapshot_at) };
-    if (!supersedes({ revision, at: eventTime }, heldVersion)) return false;
-    await tx.projectedStore.update({
-      where: { id: snapshot.storeId },
-      data: { ownerId: snapshot.ownerId, status: snapshot.status, revision, snapshotAt: eventTime },
-    });
+    if (!supersedes({ revision, at: eventTime }, { revision: held.revision, at: held.snapshotAt })) return false;
+    await tx
+      .updateTable('stores')
+      .set({ ownerId: snapshot.ownerId, status: snapshot.status, revision, snapshotAt: eventTime, updatedAt: sql`NOW(3)` })
+      .where('id', '=', snapshot.storeId)
+      .execute();
     return true;
   }
 }
