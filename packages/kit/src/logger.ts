@@ -11,9 +11,24 @@ function traceIdOf(traceparent: string | undefined): { traceId?: string } {
   return traceId ? { traceId } : {};
 }
 
+/** Buffered lines reach the file at least this often, so a tail of the log lags by no more. */
+export const logFlushIntervalMs = 200;
+
 /**
- * JSON logs on stdout (or `destination`); every line carries the service, and the correlation id, the
- * trace id and the event type of the work in progress.
+ * Standard output through a buffer: a synchronous write per line (pino's default) cost the gateway
+ * about a tenth of its CPU under load, one write(2) per request. Lines go out in 4 KiB chunks, at the
+ * latest every logFlushIntervalMs, and whatever is left is written when the process exits (pino
+ * flushes its own destinations on exit); a SIGKILL loses at most that last chunk.
+ */
+function bufferedStdout(): pino.DestinationStream {
+  const destination = pino.destination({ dest: 1, sync: false, minLength: 4096 });
+  setInterval(() => destination.flush(), logFlushIntervalMs).unref();
+  return destination;
+}
+
+/**
+ * JSON logs on stdout, buffered (or on `destination`); every line carries the service, and the
+ * correlation id, the trace id and the event type of the work in progress.
  */
 export function createLogger(service: string, level: string = process.env.LOG_LEVEL ?? 'info', destination?: pino.DestinationStream): Logger {
   const options: pino.LoggerOptions = {
@@ -34,5 +49,5 @@ export function createLogger(service: string, level: string = process.env.LOG_LE
     },
     redact: { paths: ['password', '*.password', 'refreshToken', '*.refreshToken', 'req.headers.authorization'], censor: '[redacted]' },
   };
-  return destination ? pino(options, destination) : pino(options);
+  return pino(options, destination ?? bufferedStdout());
 }
