@@ -17,7 +17,7 @@ export interface SecretSpec {
 }
 
 /** In-cluster addresses of the dev overlay's backing services (Service names of its manifests). */
-export const devHosts = {
+const devHosts = {
   broker: 'x-rabbitmq',
   redis: 'redis',
   mysql: (service: string) => `${service}-mysql`,
@@ -25,7 +25,7 @@ export const devHosts = {
 } as const;
 
 /** Letters and digits only: the values go into URLs and shell-quoted SQL unescaped. */
-export function generatePassword(): string {
+function generatePassword(): string {
   return randomBytes(24).toString('hex');
 }
 
