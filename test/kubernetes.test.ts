@@ -248,7 +248,7 @@ describe.each(overlays)('the %s overlay', (overlay) => {
           ...(definition.backing.includes('mysql') ? [`${name}-mysql:3306`] : []),
           ...(definition.backing.includes('mongodb') ? [`${name}-mongodb:27017`] : []),
           'x-rabbitmq:5672',
-          ...(name === 'auth' ? [] : ['auth:3000']),
+          'auth:3000',
           ...(definition.backing.includes('redis') ? ['redis:6379'] : []),
           ...external([...(definition.backing.includes('mysql') ? [3306] : []), ...(definition.backing.includes('mongodb') ? [27017] : [])]),
           ...external(definition.backing.includes('redis') ? [6379] : []),
