@@ -3,16 +3,17 @@ import { applyMigrations, createLogger, liveServices } from '@x/kit';
 import { repoRoot } from './platform';
 
 /**
- * `node scripts/dist/migrate.js <service>`: applies a service's migrations to DATABASE_URL. Container
- * images run it before the service; where Prisma's schema engine exists, `prisma migrate deploy`
- * reads the same folder and the same `_prisma_migrations` table.
+ * `node scripts/dist/migrate.js <service>`: applies a service's migrations as MIGRATION_DATABASE_URL's
+ * user (a DDL user, where the running service gets a data-only DATABASE_URL, as on Kubernetes) or else
+ * DATABASE_URL's. Container images run it before the service; where Prisma's schema engine exists,
+ * `prisma migrate deploy` reads the same folder and the same `_prisma_migrations` table.
  */
 async function main(): Promise<void> {
   const name = process.argv[2];
   const service = liveServices().find((s) => s.name === name && s.backing.includes('mysql'));
-  const url = process.env.DATABASE_URL;
+  const url = process.env.MIGRATION_DATABASE_URL || process.env.DATABASE_URL;
   if (!service || !url) {
-    process.stderr.write(`usage: DATABASE_URL=mysql://… node scripts/dist/migrate.js <${liveServices().filter((s) => s.backing.includes('mysql')).map((s) => s.name).join('|')}>\n`);
+    process.stderr.write(`usage: MIGRATION_DATABASE_URL=mysql://… (or DATABASE_URL) node scripts/dist/migrate.js <${liveServices().filter((s) => s.backing.includes('mysql')).map((s) => s.name).join('|')}>\n`);
     process.exit(2);
   }
   const log = createLogger(`migrate:${service.name}`);
