@@ -47,8 +47,8 @@ afterAll(async () => {
   await database.drop();
 });
 
-async function consume(name: string, subscriptions: Subscription<Tx>[]): Promise<string> {
-  consumers.push(await startConsumer({ broker, queue: name, subscriptions, transaction, log: testLog, metrics, retryDelaysMs }));
+async function consume(name: string, subscriptions: Subscription<Tx>[], options: { batchSize?: number; transaction?: TransactionRunner<Tx> } = {}): Promise<string> {
+  consumers.push(await startConsumer({ broker, queue: name, subscriptions, transaction: options.transaction ?? transaction, log: testLog, metrics, retryDelaysMs, batchSize: options.batchSize }));
   const queue = consumerQueueName(exchange, name);
   queuesUsed.push(queue);
   return queue;
@@ -236,5 +236,60 @@ describe('idempotent consumer', () => {
     await stopping;
     expect(await inboxRows(event.id)).toBe(1);
     expect(await probe.messageCount(queue)).toBe(0);
+  });
+});
+
+describe('batches', () => {
+  /** The consumer's transactions, counted: a batch is one of them. */
+  function countingTransactions(): { transaction: TransactionRunner<Tx>; count(): number } {
+    let count = 0;
+    return {
+      transaction: (work) => {
+        count += 1;
+        return sqlDb.db.transaction().execute(work);
+      },
+      count: () => count,
+    };
+  }
+
+  it('handles events that arrive together in fewer transactions, each once, duplicates included', async () => {
+    const counted = countingTransactions();
+    // A slow effect, so that events pile up behind the batch in progress.
+    const queue = await consume('batched', [createProfileThen(() => new Promise((resolve) => setTimeout(resolve, 20)))], { batchSize: 10, transaction: counted.transaction });
+    const events = Array.from({ length: 40 }, () => registration());
+    for (const event of events) await broker.publish(event);
+    await broker.publish(events[3]!);
+    await broker.publish(events[17]!);
+
+    await eventually(async () => expect((await handled(queue, 'processed')) + (await handled(queue, 'duplicate'))).toBe(42));
+    expect(await handled(queue, 'processed')).toBe(40);
+    expect(await handled(queue, 'duplicate')).toBe(2);
+    for (const event of events) expect(await effects(event.id)).toBe(1);
+    expect(counted.count()).toBeLessThan(40 / 2);
+  });
+
+  it('rolls a batch back when one handler fails: the others are applied once on their own, the failing one retried and parked', async () => {
+    const counted = countingTransactions();
+    const broken = new Set<string>();
+    const queue = await consume(
+      'batched-failure',
+      [
+        createProfileThen(async (event) => {
+          await new Promise((resolve) => setTimeout(resolve, 20));
+          if (broken.has(event.id)) throw new Error('this one never works');
+        }),
+      ],
+      { batchSize: 10, transaction: counted.transaction },
+    );
+    const events = Array.from({ length: 20 }, () => registration());
+    broken.add(events[5]!.id);
+    for (const event of events) await broker.publish(event);
+
+    await eventually(async () => expect(await probe.messageCount(deadLetterQueueName(queue))).toBe(1));
+    await eventually(async () => expect(await handled(queue, 'processed')).toBe(19));
+    for (const event of events) expect(await effects(event.id)).toBe(broken.has(event.id) ? 0 : 1);
+    expect(await inboxRows(events[5]!.id)).toBe(0);
+    const [letter] = await listDeadLetters(broker, queue);
+    expect(letter).toMatchObject({ eventId: events[5]!.id, reason: 'still failing after 3 attempts: this one never works' });
   });
 });

@@ -49,8 +49,14 @@ interface CommonConsumerOptions<Tx> {
   subscriptions: Subscription<Tx>[];
   log: Logger;
   metrics?: Metrics;
-  /** Messages in flight at once (default 20). */
+  /** Messages the broker hands over before any is acked (default 5; twice `batchSize` when batching). */
   prefetch?: number;
+  /**
+   * Events handled in one transaction at most (default 1). Above 1, messages that arrive while a batch
+   * runs go into the next one, and batches run one at a time: one commit and one connection for many
+   * events when they come fast, no wait when they come one by one. Needs an inbox with handleManyOnce.
+   */
+  batchSize?: number;
   /**
    * One retry queue per delay; after the last one a failing event is dead-lettered (default 1 s, 5 s,
    * 30 s), unless a dependency is unavailable: that keeps retrying at the last delay.
@@ -106,12 +112,15 @@ export async function startConsumer<Tx>(options: ConsumerOptions<Tx & SqlExecuto
   const queue = consumerQueueName(broker.exchange, options.queue);
   // Each message in flight holds a database connection for its transaction: half the pool (10) at most,
   // so that under a burst of events the service's own requests still get connections in time.
-  const prefetch = options.prefetch ?? 5;
+  const batchSize = inbox.handleManyOnce ? Math.max(1, options.batchSize ?? 1) : 1;
+  const prefetch = options.prefetch ?? (batchSize > 1 ? 2 * batchSize : 5);
   const retryDelaysMs = options.retryDelaysMs ?? [1_000, 5_000, 30_000];
   if (retryDelaysMs.some((delay) => !Number.isInteger(delay) || delay <= 0)) throw new Error(`retry delays must be positive integers, got ${retryDelaysMs.join(', ')}`);
   const routes = routeTable(options.subscriptions);
 
   const inFlight = new Set<Promise<void>>();
+  const waiting: { channel: Channel; message: ConsumeMessage }[] = [];
+  let draining: Promise<void> | undefined;
   let stopping = false;
   let active: { channel: Channel; consumerTag: string } | undefined;
 
@@ -136,6 +145,11 @@ export async function startConsumer<Tx>(options: ConsumerOptions<Tx & SqlExecuto
           }
           // Left unacked: closing the channel on stop hands it back to the queue.
           if (stopping) return;
+          if (batchSize > 1) {
+            waiting.push({ channel, message });
+            drainWaiting();
+            return;
+          }
           const work = handleDelivery(channel, message).finally(() => inFlight.delete(work));
           inFlight.add(work);
         });
@@ -147,13 +161,67 @@ export async function startConsumer<Tx>(options: ConsumerOptions<Tx & SqlExecuto
     await settlesWithin(republisher.close(), closeTimeoutMs);
     throw new Error(`could not start consuming ${queue}: ${errorMessage(error)}`, { cause: error });
   }
-  log.info({ queue, types: [...routes.keys()], prefetch }, 'consuming events');
+  log.info({ queue, types: [...routes.keys()], prefetch, batchSize }, 'consuming events');
   // Every scrape of /metrics asks RabbitMQ how many messages wait in the queue (the consumer's lag)
   // and how many are parked in its dead-letter queue.
   const unwatchQueue = metrics?.watchQueue(queue, async () => {
     const [main, parked] = await Promise.all([republisher.checkQueue(queue), republisher.checkQueue(deadLetterQueueName(queue))]);
     return { ready: main.messageCount, deadLettered: parked.messageCount };
   });
+
+  /** Starts the next batch unless one runs; each batch takes what arrived meanwhile, up to batchSize. */
+  function drainWaiting(): void {
+    if (draining || waiting.length === 0 || stopping) return;
+    const batch = waiting.splice(0, batchSize);
+    draining = handleBatch(batch).finally(() => {
+      draining = undefined;
+      drainWaiting();
+    });
+    inFlight.add(draining);
+    void draining.finally(() => inFlight.delete(draining!));
+  }
+
+  /**
+   * The events of a batch, each with its inbox row, in one transaction. Should any handler fail, the
+   * whole transaction rolls back and each event runs again in its own, where a failure is retried or
+   * parked on its own; so a batch changes how often the database commits, never what an event does.
+   */
+  async function handleBatch(batch: { channel: Channel; message: ConsumeMessage }[]): Promise<void> {
+    const started = performance.now();
+    const decoded = batch.map(({ channel, message }) => ({ channel, message, attempt: attemptOf(message), decoded: decode(message, routes, queue) }));
+    const handleable = decoded.flatMap((item) => (item.decoded.ok ? [{ ...item, event: item.decoded.event, subscription: item.decoded.subscription }] : []));
+    const alone = decoded.filter((item) => !item.decoded.ok).map(({ channel, message }) => handleDelivery(channel, message));
+    if (handleable.length < 2) {
+      await Promise.all([...alone, ...handleable.map(({ channel, message }) => handleDelivery(channel, message))]);
+      return;
+    }
+    const traced = handleable.map((item) => {
+      const span = startSpan(`${item.event.type} process`, SpanKind.CONSUMER, traceparentOf(item.message) ?? item.event.traceparent, messagingAttributes(broker.exchange, item.event, 'process', queue));
+      const context = { correlationId: item.event.correlationId, causationId: item.event.id, eventType: item.event.type, traceparent: span.traceparent };
+      return { ...item, span, context };
+    });
+    let outcomes: InboxOutcome[];
+    try {
+      outcomes = await inbox.handleManyOnce!(
+        queue,
+        traced.map(({ event, subscription, context }) => ({ event, effect: (tx: Tx) => runWithContext(context, () => subscription.handle(event, tx)) })),
+      );
+    } catch (error) {
+      for (const { span } of traced) span.span.end();
+      log.debug({ err: error, queue, events: traced.length }, 'batch rolled back; handling its events one by one');
+      await Promise.all([...alone, ...traced.map(({ channel, message }) => handleDelivery(channel, message))]);
+      return;
+    }
+    if (outcomes.includes('processed')) options.relay?.wake();
+    traced.forEach(({ channel, message, event, attempt, span, context }, index) => {
+      const outcome = outcomes[index]!;
+      settle(channel, message, 'ack');
+      runWithContext(context, () => record({ type: event.type, id: event.id, outcome, started, attempt }));
+      span.span.setAttribute('x.event.outcome', outcome);
+      span.span.end();
+    });
+    await Promise.all(alone);
+  }
 
   async function handleDelivery(channel: Channel, message: ConsumeMessage): Promise<void> {
     const started = performance.now();
