@@ -2,7 +2,8 @@ import { execFileSync } from 'node:child_process';
 import amqp from 'amqplib';
 import { Redis } from 'ioredis';
 import { createConnection } from 'mariadb';
-import { mongoUnavailableReason, parseMysqlUrl, type ServiceDefinition } from '@x/kit';
+import { parseMysqlUrl, type ServiceDefinition } from '@x/kit';
+import { mongoUnavailableReason } from '@x/kit/mongo';
 
 export interface InfraUrls {
   mysqlAdminUrl: string;

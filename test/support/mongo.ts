@@ -1,7 +1,8 @@
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
-import { connectMongo, defaultMongoUrl, redactMongoUrl } from '@x/kit';
+import { defaultMongoUrl, redactMongoUrl } from '@x/kit';
+import { connectMongo } from '@x/kit/mongo';
 import type { Connection } from 'mongoose';
 
 /**

@@ -7,7 +7,7 @@ import type { Inbox } from './events/inbox';
 import { OutboxRelay, type OutboxStore } from './events/outbox';
 import type { Kysely, Transaction } from 'kysely';
 import type { SqlDatabase } from './db/sql';
-import { relayDatabase, type PrismaExecutor, type RelayDatabase, type SqlExecutor, type TransactionRunner } from './events/sql';
+import { prismaRelayDatabase, relayDatabase, type PrismaDatabase, type SqlExecutor, type TransactionRunner } from './events/sql';
 import { Lifecycle } from './lifecycle';
 import { createLogger, type Logger } from './logger';
 import { createMetrics, type Metrics } from './metrics';
@@ -91,11 +91,6 @@ export interface Eventing<Tx> {
 
 type EventingRuntime = Pick<ServiceRuntime<z.ZodRawShape>, 'name' | 'config' | 'log' | 'metrics' | 'lifecycle'>;
 
-/** A Prisma client, for a service not yet on the kit's SQL layer: the relay runs its own transactions on it. */
-export interface PrismaDatabase extends PrismaExecutor {
-  $transaction<R>(work: (tx: PrismaExecutor) => Promise<R>, options: { isolationLevel: 'ReadCommitted'; maxWait?: number; timeout?: number }): Promise<R>;
-}
-
 /**
  * The event plumbing every database-backed service has: a broker connection, the outbox relay and,
  * when it consumes, its consumer. Each is registered for shutdown in order. A MySQL service passes its
@@ -146,13 +141,6 @@ function kyselyTransactions<Tx>(db: Kysely<unknown>): TransactionRunner<Tx & Sql
 }
 
 
-/**
- * At READ COMMITTED (see sqlOutbox), and allowed to outlast a publish that waits its full confirm
- * timeout (Prisma ends an interactive transaction after 5 s by default).
- */
-function prismaRelayDatabase(db: PrismaDatabase, publishTimeoutMs: number): RelayDatabase {
-  return { executor: db, transaction: (work) => db.$transaction(work, { isolationLevel: 'ReadCommitted', timeout: publishTimeoutMs + 5_000 }) };
-}
 
 /**
  * Starts the service's HTTP server with what the runtime already knows (name, host, port, mode, logs,

@@ -1,4 +1,5 @@
-import { connectMongo, ensureMongoInbox, mongoDatabaseSetting, mongoInbox, MongoOutbox, mongoUrlSetting, runService, serve, service, startEventing } from '@x/kit';
+import { mongoDatabaseSetting, mongoUrlSetting, runService, serve, service, startEventing } from '@x/kit';
+import { connectMongo, ensureMongoInbox, mongoInbox, MongoOutbox } from '@x/kit/mongo';
 import { contactSubscriptions } from './events/handlers';
 import { contactContext } from './schema/context';
 import { resolvers, typeDefs } from './schema/resolvers';

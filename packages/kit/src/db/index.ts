@@ -1,5 +1,5 @@
 export * from './migrate';
-export * from './mongo';
+export * from './mongo-settings';
 export * from './mysql-url';
 export * from './prisma';
 export * from './provision';

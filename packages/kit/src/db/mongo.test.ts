@@ -1,7 +1,8 @@
 import net from 'node:net';
 import { z } from 'zod';
 import { StartupError } from '../errors';
-import { connectMongo, isDuplicateKeyError, mongoUnavailableReason, mongoUrlSetting, redactMongoUrl } from './mongo';
+import { connectMongo, isDuplicateKeyError, mongoUnavailableReason } from './mongo';
+import { mongoUrlSetting, redactMongoUrl } from './mongo-settings';
 
 /** A port nothing listens on: taken from the OS, then released. */
 async function closedPort(): Promise<number> {

@@ -22,8 +22,6 @@ export {
 export { subscriptionsFor } from './subscriptions';
 export { buildEvent, defineEvent, envelopeSchema, keptDataSchema, withoutPersonalData, type EventData, type EventDefinition, type EventEnvelope } from './envelope';
 export type { Inbox, InboxOutcome } from './inbox';
-export { ensureMongoInbox, mongoInbox } from './mongo-inbox';
-export { MongoOutbox, type MongoOutboxOptions } from './mongo-outbox';
 export {
   OutboxRelay,
   enqueueEvent,
@@ -33,6 +31,6 @@ export {
   type PendingEvent,
   type PublishOutcome,
 } from './outbox';
-export { executeSql, querySql, relayDatabase, type KyselyExecutor, type PrismaExecutor, type RelayDatabase, type SqlExecutor, type TransactionRunner } from './sql';
+export { executeSql, prismaRelayDatabase, querySql, relayDatabase, type KyselyExecutor, type PrismaDatabase, type PrismaExecutor, type RelayDatabase, type SqlExecutor, type TransactionRunner } from './sql';
 export * from './contracts';
 export { supersedes, type SnapshotVersion } from './snapshots';

@@ -41,5 +41,18 @@ export function relayDatabase<DB>(db: Kysely<DB>): RelayDatabase {
   return { executor: db, transaction: (work) => db.transaction().execute(work) };
 }
 
+/** A Prisma client, for a service not yet on the kit's SQL layer: the relay runs its own transactions on it. */
+export interface PrismaDatabase extends PrismaExecutor {
+  $transaction<R>(work: (tx: PrismaExecutor) => Promise<R>, options: { isolationLevel: 'ReadCommitted'; maxWait?: number; timeout?: number }): Promise<R>;
+}
+
+/**
+ * At READ COMMITTED (see sqlOutbox), and allowed to outlast a publish that waits its full confirm
+ * timeout (Prisma ends an interactive transaction after 5 s by default).
+ */
+export function prismaRelayDatabase(db: PrismaDatabase, publishTimeoutMs = 3_000): RelayDatabase {
+  return { executor: db, transaction: (work) => db.$transaction(work, { isolationLevel: 'ReadCommitted', timeout: publishTimeoutMs + 5_000 }) };
+}
+
 /** Runs `work` in one transaction; services hand the kit their database's transaction runner. */
 export type TransactionRunner<Tx extends SqlExecutor = SqlExecutor> = <R>(work: (tx: Tx) => Promise<R>) => Promise<R>;

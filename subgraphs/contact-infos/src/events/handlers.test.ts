@@ -4,9 +4,6 @@ import {
   buildEvent,
   connectBroker,
   createLogger,
-  ensureMongoInbox,
-  mongoInbox,
-  MongoOutbox,
   OutboxRelay,
   startConsumer,
   StoreCreated,
@@ -14,6 +11,7 @@ import {
   type Broker,
   type Consumer,
 } from '@x/kit';
+import { ensureMongoInbox, mongoInbox, MongoOutbox } from '@x/kit/mongo';
 import amqp from 'amqplib';
 import type { Connection } from 'mongoose';
 import { removeTestTopology } from '../../../../test/support/broker';

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { MongoOutbox, type EventEnvelope } from '@x/kit';
+import type { EventEnvelope } from '@x/kit';
+import { MongoOutbox } from '@x/kit/mongo';
 import type { Connection } from 'mongoose';
 import { createTestMongo, describeWithMongo } from '../../../../test/support/mongo';
 import { addContact, emptyCard, ownerKey, removeContact, updateContact, type ContactCard, type NewContact, type Owner } from '../domain/contact-card';

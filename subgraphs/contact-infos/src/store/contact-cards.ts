@@ -1,14 +1,5 @@
-import {
-  buildEvent,
-  ContactAddressChanged,
-  ContactCardErased,
-  ContactEmailChanged,
-  ContactPhoneChanged,
-  isDuplicateKeyError,
-  mongoTransaction,
-  type MongoOutbox,
-  type MongoTransactionRunner,
-} from '@x/kit';
+import { buildEvent, ContactAddressChanged, ContactCardErased, ContactEmailChanged, ContactPhoneChanged } from '@x/kit';
+import { isDuplicateKeyError, mongoTransaction, type MongoOutbox, type MongoTransactionRunner } from '@x/kit/mongo';
 import { Schema, type ClientSession, type Connection, type Model } from 'mongoose';
 import {
   emptyCard,

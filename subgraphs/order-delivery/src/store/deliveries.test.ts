@@ -9,6 +9,7 @@ import {
   OrderCancelled,
   OrderReadyForPickup,
   OutboxRelay,
+  prismaRelayDatabase,
   startConsumer,
   StoreCreated,
   StoreUpdated,
@@ -39,7 +40,7 @@ const courier = () => ({ kind: 'person', userId: randomUUID(), roles: ['courier'
 beforeAll(async () => {
   ({ database, db } = await openTestDatabase('saga'));
   broker = await connectBroker({ url: 'amqp://guest:guest@127.0.0.1:5672', exchange, name: 'order-delivery-test', log: testLog });
-  relay = new OutboxRelay({ db, broker, log: testLog, pollIntervalMs: 50 });
+  relay = new OutboxRelay({ db: prismaRelayDatabase(db), broker, log: testLog, pollIntervalMs: 50 });
   projections = new Projections(db);
   deliveries = new DeliveryStore(db, projections, relay);
   consumer = await startConsumer({

@@ -11,6 +11,7 @@ import {
   DomainError,
   mariadbAdapter,
   OutboxRelay,
+  prismaRelayDatabase,
   startConsumer,
   StockRejected,
   StockReserved,
@@ -47,7 +48,7 @@ beforeAll(async () => {
   database = await createTestDatabase('order_saga', path.resolve(__dirname, '../../../../prisma/order/migrations'));
   db = new PrismaClient({ adapter: mariadbAdapter(database.url, 5) });
   broker = await connectBroker({ url: 'amqp://guest:guest@127.0.0.1:5672', exchange, name: 'order-test', log });
-  relay = new OutboxRelay({ db, broker, log, pollIntervalMs: 50 });
+  relay = new OutboxRelay({ db: prismaRelayDatabase(db), broker, log, pollIntervalMs: 50 });
   orders = new OrderStore(db, relay);
   consumer = await startConsumer({
     broker,

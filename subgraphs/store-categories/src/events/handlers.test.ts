@@ -9,6 +9,7 @@ import {
   DomainError,
   mariadbAdapter,
   OutboxRelay,
+  prismaRelayDatabase,
   startConsumer,
   StoreCreated,
   StoreStatusChanged,
@@ -39,7 +40,7 @@ beforeAll(async () => {
   database = await createTestDatabase('store_categories_events', path.resolve(__dirname, '../../../../prisma/store-categories/migrations'));
   db = new PrismaClient({ adapter: mariadbAdapter(database.url, 5) });
   broker = await connectBroker({ url: 'amqp://guest:guest@127.0.0.1:5672', exchange, name: 'store-categories-test', log });
-  relay = new OutboxRelay({ db, broker, log, pollIntervalMs: 50 });
+  relay = new OutboxRelay({ db: prismaRelayDatabase(db), broker, log, pollIntervalMs: 50 });
   categories = new CategoryStore(db, relay);
   consumer = await startConsumer({ broker, queue: 'store-categories', subscriptions: categorySubscriptions(categories), transaction: (work) => db.$transaction(work), log, relay });
   // A stand-in for the store service, to see what store-categories publishes.

@@ -9,6 +9,7 @@ import {
   createLogger,
   mariadbAdapter,
   OutboxRelay,
+  prismaRelayDatabase,
   startConsumer,
   StoreCreated,
   StoreStatusChanged,
@@ -42,7 +43,7 @@ beforeAll(async () => {
   database = await createTestDatabase('store_events', path.resolve(__dirname, '../../../../prisma/store/migrations'));
   db = new PrismaClient({ adapter: mariadbAdapter(database.url, 5) });
   broker = await connectBroker({ url: 'amqp://guest:guest@127.0.0.1:5672', exchange, name: 'store-test', log });
-  relay = new OutboxRelay({ db, broker, log, pollIntervalMs: 50 });
+  relay = new OutboxRelay({ db: prismaRelayDatabase(db), broker, log, pollIntervalMs: 50 });
   stores = new Stores(db, relay);
   consumer = await startConsumer({ broker, queue: 'store', subscriptions: storeSubscriptions(stores), transaction: (work) => db.$transaction(work), log, relay });
   // A stand-in for store-categories and picks, to see what the store service publishes.

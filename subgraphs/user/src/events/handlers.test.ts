@@ -8,6 +8,7 @@ import {
   createLogger,
   mariadbAdapter,
   OutboxRelay,
+  prismaRelayDatabase,
   startConsumer,
   type Broker,
   type Consumer,
@@ -32,7 +33,7 @@ beforeAll(async () => {
   database = await createTestDatabase('user_events', path.resolve(__dirname, '../../../../prisma/user/migrations'));
   db = new PrismaClient({ adapter: mariadbAdapter(database.url, 5) });
   broker = await connectBroker({ url: 'amqp://guest:guest@127.0.0.1:5672', exchange, name: 'user-test', log });
-  relay = new OutboxRelay({ db, broker, log, pollIntervalMs: 50 });
+  relay = new OutboxRelay({ db: prismaRelayDatabase(db), broker, log, pollIntervalMs: 50 });
   profiles = new ProfileStore(db, relay);
   consumer = await startConsumer({ broker, queue: 'user', subscriptions: profileSubscriptions(profiles), transaction: (work) => db.$transaction(work), log });
 });
