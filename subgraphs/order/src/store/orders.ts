@@ -29,14 +29,14 @@ import type { PlaceOrderInput } from '../domain/place-order';
 import type { Database, Transaction } from './database';
 import type { DB, Order, OrderLine, StatusChange } from './generated/tables';
 
-export type OrderLineRow = Selectable<OrderLine>;
+type OrderLineRow = Selectable<OrderLine>;
 export type OrderRow = Selectable<Order> & { lines: OrderLineRow[] };
 export type StatusChangeRow = Selectable<StatusChange>;
 
 /** What picks reserved the order's stock at (picks.stock.reserved). */
-export type ReservedPrices = Pick<EventData<typeof StockReserved>, 'lines' | 'totalMinor' | 'currency'>;
+type ReservedPrices = Pick<EventData<typeof StockReserved>, 'lines' | 'totalMinor' | 'currency'>;
 /** Why picks could not reserve the order's stock, line by line (picks.stock.rejected). */
-export type StockRejections = EventData<typeof StockRejected>['reasons'];
+type StockRejections = EventData<typeof StockRejected>['reasons'];
 
 /** Raised for a saga event that came before the one it follows: the consumer retries it later. */
 class EarlyEventError extends Error {
