@@ -156,7 +156,7 @@ describe('placing an order', () => {
 });
 
 describe('following the saga', () => {
-  it('prices each line at its pick\'s price, two lines of the same pick included, in one transaction of six statements', async () => {
+  it("prices each line at its pick's price, two lines of the same pick included, in one transaction of six statements", async () => {
     const order = await orders.place(randomUUID(), input({ lines: [{ pickId: pickA, quantity: 2 }, { pickId: pickB, quantity: 1 }, { pickId: pickA, quantity: 3 }] }));
     const statements: string[] = [];
     // Its own pool, so that the relay's and the consumer's statements on `db` are not counted.
