@@ -14,8 +14,15 @@ export type OrderStatus = (typeof orderStatuses)[number];
 
 export const terminalStatuses: readonly OrderStatus[] = ['DELIVERED', 'REJECTED', 'CANCELLED'];
 
-/** Who may fire a trigger: the saga's events, the store's owner, the customer, or an hq_admin. */
-export type Actor = { kind: 'event' } | { kind: 'person'; userId: string; roles: readonly Role[] };
+/** A signed-in caller: the store's owner, the customer, or an hq_admin. */
+export interface Person {
+  kind: 'person';
+  userId: string;
+  roles: readonly Role[];
+}
+
+/** Who may fire a trigger: the saga's events or a person. */
+export type Actor = { kind: 'event' } | Person;
 
 export interface OrderFacts {
   status: OrderStatus;

@@ -1,6 +1,6 @@
 import { loaderById, loaderOfLists, type GraphQLContext } from '@x/kit';
 import type DataLoader from 'dataloader';
-import type { PrismaClient } from '../store/generated/client';
+import type { Database } from '../store/database';
 import type { OrderRow, OrderStore, StatusChangeRow } from '../store/orders';
 import { findStoreOwners, type StoreOwnerRow } from '../store/store-owners';
 
@@ -11,7 +11,7 @@ export interface OrderContext extends GraphQLContext {
   storeOwnerById: DataLoader<string, StoreOwnerRow | null>;
 }
 
-export function orderContext(orders: OrderStore, db: PrismaClient) {
+export function orderContext(orders: OrderStore, db: Database) {
   return (base: GraphQLContext): OrderContext => ({
     ...base,
     orders,

@@ -15,9 +15,9 @@ import {
   type Principal,
 } from '@x/kit';
 import { z } from 'zod';
-import { orderStatuses } from '../domain/order-status';
+import { orderStatuses, type Person } from '../domain/order-status';
 import { placeOrderInputSchema } from '../domain/place-order';
-import { announcements, deliveryAddressOf, type OrderRow } from '../store/orders';
+import { deliveryAddressOf, type OrderRow } from '../store/orders';
 import type { OrderContext } from './context';
 
 export const typeDefs = loadTypeDefs(path.resolve(__dirname, '../../src/schema/schema.graphql'));
@@ -42,7 +42,7 @@ async function page(context: OrderContext, where: { customerId?: string; storeId
   return connectionFrom(rows, first, (order) => [order.placedAt.toISOString(), order.id]);
 }
 
-const person = (caller: Principal) => ({ kind: 'person', userId: caller.userId, roles: caller.roles }) as const;
+const person = (caller: Principal): Person => ({ kind: 'person', userId: caller.userId, roles: caller.roles });
 
 export const resolvers: GraphQLResolverMap<OrderContext> = {
   DateTime: DateTimeScalar,
@@ -63,34 +63,21 @@ export const resolvers: GraphQLResolverMap<OrderContext> = {
     },
     acceptOrder: (_root, args: unknown, context: OrderContext) => {
       const caller = requirePrincipal(context.principal);
-      const { id } = parseInput(orderIdArgs, args);
-      return context.orders.transitionByPerson(id, { trigger: 'accept', actor: person(caller), announce: announcements.accepted });
+      return context.orders.accept(parseInput(orderIdArgs, args).id, person(caller));
     },
     declineOrder: (_root, args: unknown, context: OrderContext) => {
       const caller = requirePrincipal(context.principal);
       const { id, reason } = parseInput(reasonArgs, args);
-      return context.orders.transitionByPerson(id, {
-        trigger: 'decline',
-        actor: person(caller),
-        reason: reason ?? null,
-        patch: { rejectionReason: 'DECLINED_BY_STORE', rejectionDetails: JSON.stringify({ lines: [], message: reason ?? null }) },
-        announce: announcements.rejected('DECLINED_BY_STORE', reason ?? null),
-      });
+      return context.orders.decline(id, person(caller), reason ?? null);
     },
     markOrderReady: (_root, args: unknown, context: OrderContext) => {
       const caller = requirePrincipal(context.principal);
-      const { id } = parseInput(orderIdArgs, args);
-      return context.orders.transitionByPerson(id, { trigger: 'markReady', actor: person(caller), announce: announcements.readyForPickup });
+      return context.orders.markReady(parseInput(orderIdArgs, args).id, person(caller));
     },
     cancelOrder: (_root, args: unknown, context: OrderContext) => {
       const caller = requirePrincipal(context.principal);
       const { id, reason } = parseInput(reasonArgs, args);
-      return context.orders.transitionByPerson(id, {
-        trigger: 'cancel',
-        actor: person(caller),
-        reason: reason ?? null,
-        announce: announcements.cancelled(caller.userId, reason ?? null),
-      });
+      return context.orders.cancel(id, person(caller), reason ?? null);
     },
   },
   Order: {

@@ -4,33 +4,36 @@ import {
   AuthUserDeleted,
   buildEvent,
   connectBroker,
+  connectSql,
   createLogger,
   DeliveryClaimed,
   DeliveryDelivered,
   DeliveryPickedUp,
   DomainError,
-  mariadbAdapter,
   OutboxRelay,
-  prismaRelayDatabase,
+  relayDatabase,
   startConsumer,
   StockRejected,
   StockReserved,
   StoreCreated,
   type Broker,
   type Consumer,
+  type SqlDatabase,
 } from '@x/kit';
 import { createTestDatabase } from '@x/kit/testing';
 import { removeTestTopology } from '../../../../test/support/broker';
 import { orderSubscriptions } from '../events/handlers';
 import type { PlaceOrderInput } from '../domain/place-order';
-import { PrismaClient } from './generated/client';
-import { announcements, OrderStore } from './orders';
+import type { Database } from './database';
+import type { DB } from './generated/tables';
+import { OrderStore } from './orders';
 
 const log = createLogger('order-test', 'silent');
 const exchange = `x.events.test-order-${randomUUID().slice(0, 8)}`;
 
 let database: Awaited<ReturnType<typeof createTestDatabase>>;
-let db: PrismaClient;
+let sql: SqlDatabase<DB>;
+let db: Database;
 let broker: Broker;
 let relay: OutboxRelay;
 let consumer: Consumer;
@@ -46,20 +49,21 @@ const owner = { kind: 'person', userId: ownerId, roles: ['store_owner'] } as con
 
 beforeAll(async () => {
   database = await createTestDatabase('order_saga', path.resolve(__dirname, '../../../../prisma/order/migrations'));
-  db = new PrismaClient({ adapter: mariadbAdapter(database.url, 5) });
+  sql = connectSql<DB>(database.url, { connectionLimit: 5 });
+  db = sql.db;
   broker = await connectBroker({ url: 'amqp://guest:guest@127.0.0.1:5672', exchange, name: 'order-test', log });
-  relay = new OutboxRelay({ db: prismaRelayDatabase(db), broker, log, pollIntervalMs: 50 });
+  relay = new OutboxRelay({ db: relayDatabase(db), broker, log, pollIntervalMs: 50 });
   orders = new OrderStore(db, relay);
   consumer = await startConsumer({
     broker,
     queue: 'order',
     subscriptions: orderSubscriptions(orders),
-    transaction: (work) => db.$transaction(work),
+    transaction: (work) => db.transaction().execute(work),
     log,
     retryDelaysMs: [100, 200, 400, 800],
   });
   await broker.publish(buildEvent(StoreCreated, storeId, { storeId, ownerId, name: 'Corner', status: 'OPEN', categoryIds: [], city: 'London', location: { lat: 51.5, lng: -0.1 } }));
-  await eventually(() => db.storeOwner.count({ where: { storeId } }), (count) => count === 1);
+  await eventually(() => db.selectFrom('storeOwners').select('ownerId').where('storeId', '=', storeId).executeTakeFirst(), (row) => row !== undefined);
 });
 
 afterAll(async () => {
@@ -67,7 +71,7 @@ afterAll(async () => {
   await relay.stop();
   await broker.close();
   await removeTestTopology(exchange, ['order']);
-  await db.$disconnect();
+  await sql.close();
   await database.drop();
 });
 
@@ -91,10 +95,16 @@ const input = (overrides: Partial<PlaceOrderInput> = {}): PlaceOrderInput => ({
   ...overrides,
 });
 
-const statusOf = async (id: string) => (await db.order.findUniqueOrThrow({ where: { id } })).status;
+const orderRow = (id: string) => db.selectFrom('orders').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
+const statusOf = async (id: string) => (await orderRow(id)).status;
 const untilStatus = (id: string, status: string) => eventually(() => statusOf(id), (current) => current === status);
 const outboxTypes = async (orderId: string) =>
-  (await db.outboxEvent.findMany({ orderBy: { seq: 'asc' } })).filter((row) => (JSON.parse(row.payload) as { subject: string }).subject === orderId).map((row) => row.type);
+  (await db.selectFrom('outbox').select(['type', 'payload']).orderBy('seq').execute())
+    .filter((row) => (JSON.parse(row.payload) as { subject: string }).subject === orderId)
+    .map((row) => row.type);
+const outboxPayloads = async (type: string, orderId: string) =>
+  (await db.selectFrom('outbox').select('payload').where('type', '=', type).orderBy('seq').execute()).filter((row) => row.payload.includes(orderId));
+const history = (orderId: string) => db.selectFrom('orderStatusChanges').selectAll().where('orderId', '=', orderId).orderBy('id').execute();
 
 async function confirmed(customerId = randomUUID()) {
   const order = await orders.place(customerId, input());
@@ -141,34 +151,70 @@ describe('placing an order', () => {
     const same = input();
     const placed = await Promise.all([1, 2, 3, 4].map(() => orders.place(customerId, same)));
     expect(new Set(placed.map((order) => order.id)).size).toBe(1);
-    expect(await db.order.count({ where: { customerId } })).toBe(1);
+    expect(await db.selectFrom('orders').select('id').where('customerId', '=', customerId).execute()).toHaveLength(1);
   });
 });
 
 describe('following the saga', () => {
+  it("prices each line at its pick's price, two lines of the same pick included, in one transaction of six statements", async () => {
+    const order = await orders.place(randomUUID(), input({ lines: [{ pickId: pickA, quantity: 2 }, { pickId: pickB, quantity: 1 }, { pickId: pickA, quantity: 3 }] }));
+    const statements: string[] = [];
+    // Its own pool, so that the relay's and the consumer's statements on `db` are not counted.
+    const counting = connectSql<DB>(database.url, { connectionLimit: 1, onQuery: (statement) => statements.push(statement) });
+    try {
+      const reserved = {
+        lines: [
+          { pickId: pickA, quantity: 2, unitPriceMinor: 250, currency: 'EUR' },
+          { pickId: pickB, quantity: 1, unitPriceMinor: 1000, currency: 'EUR' },
+          { pickId: pickA, quantity: 3, unitPriceMinor: 250, currency: 'EUR' },
+        ],
+        totalMinor: 2250,
+        currency: 'EUR',
+      };
+      const inTransaction = await counting.db.transaction().execute(async (tx) => {
+        const before = statements.length;
+        await new OrderStore(counting.db, relay).confirmWithPrices(tx, order.id, reserved, randomUUID());
+        return statements.length - before;
+      });
+      // Lock and read the order with its store's owner, its lines; write the order, the history row, the line prices, the event.
+      expect(inTransaction).toBe(6);
+    } finally {
+      await counting.close();
+    }
+    const lines = await db.selectFrom('orderLines').selectAll().where('orderId', '=', order.id).orderBy('lineNo').execute();
+    expect(lines.map((line) => [line.pickId, line.quantity, line.unitPriceMinor, line.currency])).toEqual([
+      [pickA, 2, 250, 'EUR'],
+      [pickB, 1, 1000, 'EUR'],
+      [pickA, 3, 250, 'EUR'],
+    ]);
+    expect(await orderRow(order.id)).toMatchObject({ status: 'CONFIRMED', totalMinor: 2250, currency: 'EUR', stockReserved: true });
+    const [confirmation] = await outboxPayloads('order.order.confirmed', order.id);
+    expect(JSON.parse(confirmation!.payload)).toMatchObject({ data: { totalMinor: 2250, lines: [{ pickId: pickA, quantity: 2 }, { pickId: pickB }, { pickId: pickA, quantity: 3, unitPriceMinor: 250 }] } });
+  });
+
   it("confirms with picks' prices once, however often the reservation arrives", async () => {
     const { order } = await confirmed();
-    const stored = await db.order.findUniqueOrThrow({ where: { id: order.id }, include: { lines: true } });
+    const stored = { ...(await orderRow(order.id)), lines: await db.selectFrom('orderLines').selectAll().where('orderId', '=', order.id).execute() };
     expect(stored).toMatchObject({ totalMinor: 1500, currency: 'EUR', stockReserved: true });
     expect(stored.lines.map((line) => line.unitPriceMinor).sort()).toEqual([1000, 250]);
     expect(await outboxTypes(order.id)).toEqual(['order.order.placed', 'order.order.confirmed']);
-    expect(await db.statusChange.count({ where: { orderId: order.id } })).toBe(2);
+    expect(await history(order.id)).toHaveLength(2);
   });
 
   it('rejects with the reasons picks gave, and no stock to release', async () => {
     const order = await orders.place(randomUUID(), input());
     await broker.publish(buildEvent(StockRejected, order.id, { orderId: order.id, storeId, reasons: [{ pickId: pickB, reason: 'OUT_OF_STOCK', requested: 1, available: 0 }] }));
     await untilStatus(order.id, 'REJECTED');
-    const row = (await db.outboxEvent.findMany({ where: { type: 'order.order.rejected' } })).find((r) => r.payload.includes(order.id));
+    const [row] = await outboxPayloads('order.order.rejected', order.id);
     expect(JSON.parse(row!.payload)).toMatchObject({ data: { reason: 'STOCK_REJECTED', stockReserved: false } });
-    expect(JSON.parse((await db.order.findUniqueOrThrow({ where: { id: order.id } })).rejectionDetails!)).toMatchObject({ lines: [{ pickId: pickB, reason: 'OUT_OF_STOCK' }] });
+    expect(JSON.parse((await orderRow(order.id)).rejectionDetails!)).toMatchObject({ lines: [{ pickId: pickB, reason: 'OUT_OF_STOCK' }] });
   });
 
   it('lets only the store owner accept, then follows the delivery to DELIVERED even when its events arrive out of order', async () => {
     const { order } = await confirmed();
-    expect(await codeOf(orders.transitionByPerson(order.id, { trigger: 'accept', actor: { kind: 'person', userId: randomUUID(), roles: ['store_owner'] }, announce: announcements.accepted }))).toBe('FORBIDDEN');
-    await orders.transitionByPerson(order.id, { trigger: 'accept', actor: owner, announce: announcements.accepted });
-    await orders.transitionByPerson(order.id, { trigger: 'markReady', actor: owner, announce: announcements.readyForPickup });
+    expect(await codeOf(orders.accept(order.id, { kind: 'person', userId: randomUUID(), roles: ['store_owner'] }))).toBe('FORBIDDEN');
+    await orders.accept(order.id, owner);
+    await orders.markReady(order.id, owner);
     const deliveryId = randomUUID();
     await broker.publish(buildEvent(DeliveryClaimed, deliveryId, { deliveryId, orderId: order.id, storeId, courierId }));
     // delivered before picked-up: retried until picked-up has been applied.
@@ -176,8 +222,7 @@ describe('following the saga', () => {
     await new Promise((resolve) => setTimeout(resolve, 150));
     await broker.publish(buildEvent(DeliveryPickedUp, deliveryId, { deliveryId, orderId: order.id, storeId, courierId }));
     await untilStatus(order.id, 'DELIVERED');
-    const history = await db.statusChange.findMany({ where: { orderId: order.id }, orderBy: { id: 'asc' } });
-    expect(history.map((change) => change.toStatus)).toEqual(['PENDING', 'CONFIRMED', 'PREPARING', 'READY_FOR_PICKUP', 'OUT_FOR_DELIVERY', 'DELIVERED']);
+    expect((await history(order.id)).map((change) => change.toStatus)).toEqual(['PENDING', 'CONFIRMED', 'PREPARING', 'READY_FOR_PICKUP', 'OUT_FOR_DELIVERY', 'DELIVERED']);
     expect(await outboxTypes(order.id)).toEqual([
       'order.order.placed',
       'order.order.confirmed',
@@ -186,35 +231,32 @@ describe('following the saga', () => {
       'order.order.out-for-delivery',
       'order.order.delivered',
     ]);
-    expect(await codeOf(orders.transitionByPerson(order.id, { trigger: 'cancel', actor: { kind: 'person', userId: randomUUID(), roles: ['hq_admin'] }, announce: announcements.cancelled(randomUUID(), null) }))).toBe('CONFLICT');
+    expect(await codeOf(orders.cancel(order.id, { kind: 'person', userId: randomUUID(), roles: ['hq_admin'] }, null))).toBe('CONFLICT');
   });
 
   it('declining a confirmed order rejects it and asks picks to release the stock', async () => {
     const { order } = await confirmed();
-    const declined = await orders.transitionByPerson(order.id, {
-      trigger: 'decline',
-      actor: owner,
-      reason: 'closing early',
-      patch: { rejectionReason: 'DECLINED_BY_STORE' },
-      announce: announcements.rejected('DECLINED_BY_STORE', 'closing early'),
-    });
+    const declined = await orders.decline(order.id, owner, 'closing early');
     expect(declined.status).toBe('REJECTED');
-    const row = (await db.outboxEvent.findMany({ where: { type: 'order.order.rejected' } })).find((r) => r.payload.includes(order.id));
+    const [row] = await outboxPayloads('order.order.rejected', order.id);
     expect(JSON.parse(row!.payload)).toMatchObject({ data: { reason: 'DECLINED_BY_STORE', stockReserved: true, message: 'closing early' } });
+    const stored = await orderRow(order.id);
+    expect(stored.rejectionReason).toBe('DECLINED_BY_STORE');
+    expect(JSON.parse(stored.rejectionDetails!)).toEqual({ lines: [], message: 'closing early' });
   });
 
   it('serialises a racing cancel and accept under the row lock: the order ends CANCELLED through legal steps only', async () => {
     const { order, customerId } = await confirmed();
     const customer = { kind: 'person', userId: customerId, roles: ['customer'] } as const;
     const [cancel, accept] = await Promise.all([
-      codeOf(orders.transitionByPerson(order.id, { trigger: 'cancel', actor: customer, announce: announcements.cancelled(customerId, 'changed my mind') })),
-      codeOf(orders.transitionByPerson(order.id, { trigger: 'accept', actor: owner, announce: announcements.accepted })),
+      codeOf(orders.cancel(order.id, customer, 'changed my mind')),
+      codeOf(orders.accept(order.id, owner)),
     ]);
     expect(cancel).toBe('no error');
     expect(['no error', 'CONFLICT']).toContain(accept);
-    const steps = (await db.statusChange.findMany({ where: { orderId: order.id }, orderBy: { id: 'asc' } })).map((change) => change.toStatus);
+    const steps = (await history(order.id)).map((change) => change.toStatus);
     expect(steps).toEqual(accept === 'no error' ? ['PENDING', 'CONFIRMED', 'PREPARING', 'CANCELLED'] : ['PENDING', 'CONFIRMED', 'CANCELLED']);
-    const cancelled = (await db.outboxEvent.findMany({ where: { type: 'order.order.cancelled' } })).filter((r) => r.payload.includes(order.id));
+    const cancelled = await outboxPayloads('order.order.cancelled', order.id);
     expect(cancelled).toHaveLength(1);
     expect(JSON.parse(cancelled[0]!.payload)).toMatchObject({ data: { stockReserved: true } });
   });
@@ -223,7 +265,7 @@ describe('following the saga', () => {
     const customerId = randomUUID();
     const order = await orders.place(customerId, input());
     await broker.publish(buildEvent(AuthUserDeleted, customerId, { userId: customerId, deletedBy: customerId }));
-    const row = await eventually(() => db.order.findUniqueOrThrow({ where: { id: order.id } }), (found) => found.customerId === null);
+    const row = await eventually(() => orderRow(order.id), (found) => found.customerId === null);
     expect(row.customerId).toBeNull();
   });
 });

@@ -1,4 +1,4 @@
-import type { PrismaClient } from './generated/client';
+import type { Database } from './database';
 
 export interface StoreOwnerRow {
   storeId: string;
@@ -6,6 +6,7 @@ export interface StoreOwnerRow {
 }
 
 /** Reads order's projection of who owns which store. */
-export function findStoreOwners(db: PrismaClient, storeIds: readonly string[]): Promise<StoreOwnerRow[]> {
-  return db.storeOwner.findMany({ where: { storeId: { in: [...storeIds] } }, select: { storeId: true, ownerId: true } });
+export async function findStoreOwners(db: Database, storeIds: readonly string[]): Promise<StoreOwnerRow[]> {
+  if (storeIds.length === 0) return [];
+  return db.selectFrom('storeOwners').select(['storeId', 'ownerId']).where('storeId', 'in', storeIds).execute();
 }
