@@ -5,11 +5,11 @@ import {
   CategoryCreated,
   CategoryDeleted,
   connectBroker,
+  connectSql,
   createLogger,
   DomainError,
-  mariadbAdapter,
   OutboxRelay,
-  prismaRelayDatabase,
+  relayDatabase,
   startConsumer,
   StoreCreated,
   StoreStatusChanged,
@@ -17,18 +17,21 @@ import {
   type Broker,
   type Consumer,
   type EventData,
+  type SqlDatabase,
 } from '@x/kit';
 import { createTestDatabase } from '@x/kit/testing';
 import { removeTestTopology } from '../../../../test/support/broker';
 import { CategoryStore } from '../store/categories';
-import { PrismaClient } from '../store/generated/client';
+import type { Database, Transaction } from '../store/database';
+import type { DB } from '../store/generated/tables';
 import { categorySubscriptions } from './handlers';
 
 const log = createLogger('store-categories-test', 'silent');
 const exchange = `x.events.test-store-categories-${randomUUID().slice(0, 8)}`;
 
 let database: Awaited<ReturnType<typeof createTestDatabase>>;
-let db: PrismaClient;
+let sql: SqlDatabase<DB>;
+let db: Database;
 let broker: Broker;
 let consumer: Consumer;
 let listener: Consumer;
@@ -38,16 +41,17 @@ const published: { type: string; subject: string }[] = [];
 
 beforeAll(async () => {
   database = await createTestDatabase('store_categories_events', path.resolve(__dirname, '../../../../prisma/store-categories/migrations'));
-  db = new PrismaClient({ adapter: mariadbAdapter(database.url, 5) });
+  sql = connectSql<DB>(database.url, { connectionLimit: 5 });
+  db = sql.db;
   broker = await connectBroker({ url: 'amqp://guest:guest@127.0.0.1:5672', exchange, name: 'store-categories-test', log });
-  relay = new OutboxRelay({ db: prismaRelayDatabase(db), broker, log, pollIntervalMs: 50 });
+  relay = new OutboxRelay({ db: relayDatabase(db), broker, log, pollIntervalMs: 50 });
   categories = new CategoryStore(db, relay);
-  consumer = await startConsumer({ broker, queue: 'store-categories', subscriptions: categorySubscriptions(categories), transaction: (work) => db.$transaction(work), log, relay });
+  consumer = await startConsumer({ broker, queue: 'store-categories', subscriptions: categorySubscriptions(categories), transaction, log, relay });
   // A stand-in for the store service, to see what store-categories publishes.
   listener = await startConsumer({
     broker,
     queue: 'listener',
-    transaction: (work) => db.$transaction(work),
+    transaction,
     log,
     subscriptions: [CategoryCreated, CategoryDeleted].map((definition) => ({
       definition,
@@ -65,9 +69,14 @@ afterAll(async () => {
   await relay.stop();
   await broker.close();
   await removeTestTopology(exchange, ['store-categories', 'listener']);
-  await db.$disconnect();
+  await sql.close();
   await database.drop();
 });
+
+const transaction = <R>(work: (tx: Transaction) => Promise<R>) => db.transaction().execute(work);
+const inboxRows = async (eventId: string) =>
+  Number((await db.selectFrom('inbox').select((eb) => eb.fn.countAll().as('n')).where('eventId', '=', eventId).executeTakeFirstOrThrow()).n);
+const outboxRows = async () => Number((await db.selectFrom('outbox').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n);
 
 async function eventually<T>(probe: () => Promise<T>, accept: (value: T) => boolean): Promise<T> {
   const deadline = Date.now() + 10_000;
@@ -99,10 +108,10 @@ describe('store-categories keeps per-category store counts from store events', (
     const created = buildEvent(StoreCreated, randomUUID(), snapshot({ categoryIds: [category.id] }));
     await broker.publish(created);
     await broker.publish(created);
-    await eventually(() => db.inboxEvent.count({ where: { eventId: created.id } }), (count) => count === 1);
+    await eventually(() => inboxRows(created.id), (count) => count === 1);
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect(await counts(category.id)).toEqual({ storeCount: 0, openStoreCount: 0, linkedStoreCount: 1 });
-    expect(await db.inboxEvent.count({ where: { eventId: created.id } })).toBe(1);
+    expect(await inboxRows(created.id)).toBe(1);
   });
 
   it('follows status changes and category changes of a store, and ignores an older snapshot that arrives late', async () => {
@@ -122,7 +131,7 @@ describe('store-categories keeps per-category store counts from store events', (
     // Revision 2 again (a retry that lost the race): it must not put the store back under fruit.
     const late = buildEvent(StoreStatusChanged, base.storeId, { ...approved, previousStatus: 'PENDING_APPROVAL', changedBy: randomUUID(), reason: null });
     await broker.publish(late);
-    await eventually(() => db.inboxEvent.count({ where: { eventId: late.id } }), (count) => count === 1);
+    await eventually(() => inboxRows(late.id), (count) => count === 1);
     expect(await counts(fruit.id)).toEqual({ storeCount: 0, openStoreCount: 0, linkedStoreCount: 0 });
     expect(await counts(veg.id)).toEqual({ storeCount: 1, openStoreCount: 1, linkedStoreCount: 1 });
   });
@@ -149,10 +158,10 @@ describe('store-categories keeps per-category store counts from store events', (
   it('writes no event when a change is refused', async () => {
     const parent = await categories.create({ name: `Drinks ${randomUUID()}` });
     await categories.create({ name: `Juice ${randomUUID()}`, parentId: parent.id });
-    const before = await db.outboxEvent.count();
+    const before = await outboxRows();
     const refused = await categories.delete(parent.id).catch((error: unknown) => error);
     expect(refused).toBeInstanceOf(DomainError);
     expect((refused as DomainError).message).toMatch(/1 subcategory/);
-    expect(await db.outboxEvent.count()).toBe(before);
+    expect(await outboxRows()).toBe(before);
   });
 });

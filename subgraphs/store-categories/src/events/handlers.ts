@@ -1,5 +1,6 @@
 import { on, StoreCreated, StoreStatusChanged, StoreUpdated, subscriptionsFor, type EventDefinition, type Subscription } from '@x/kit';
-import type { CategoryStore, Transaction } from '../store/categories';
+import type { CategoryStore } from '../store/categories';
+import type { Transaction } from '../store/database';
 
 /** The events this service consumes; its subscriptions below are checked against this list, and the AsyncAPI document reads it. */
 export const consumedEvents: readonly EventDefinition[] = [StoreCreated, StoreUpdated, StoreStatusChanged];

@@ -1,15 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
-import { mariadbAdapter } from '@x/kit';
+import { connectSql, type SqlDatabase } from '@x/kit';
 import { createTestDatabase } from '@x/kit/testing';
 import { anonymous, mutationFieldsOf, outcomeOf, startSubgraphHarness, type Caller, type SubgraphHarness } from '../../../../test/support/subgraph-harness';
 import { CategoryStore, type Category } from '../store/categories';
-import { PrismaClient } from '../store/generated/client';
+import type { DB } from '../store/generated/tables';
 import { categoriesContext } from './context';
 import { resolvers, typeDefs } from './resolvers';
 
 let database: Awaited<ReturnType<typeof createTestDatabase>>;
-let db: PrismaClient;
+let sql: SqlDatabase<DB>;
 let categories: CategoryStore;
 let harness: SubgraphHarness;
 let statements = 0;
@@ -17,13 +17,14 @@ let callers: Record<'anonymous' | 'customer' | 'otherStoreOwner' | 'storeOwner' 
 
 beforeAll(async () => {
   database = await createTestDatabase('store_categories_api', path.resolve(__dirname, '../../../../prisma/store-categories/migrations'));
-  const client = new PrismaClient({ adapter: mariadbAdapter(database.url, 5), log: [{ emit: 'event', level: 'query' }] });
   // Every SQL statement the subgraph sends, for the batching test.
-  client.$on('query', () => {
-    statements += 1;
+  sql = connectSql<DB>(database.url, {
+    connectionLimit: 5,
+    onQuery: () => {
+      statements += 1;
+    },
   });
-  db = client;
-  categories = new CategoryStore(db, { wake: () => undefined });
+  categories = new CategoryStore(sql.db, { wake: () => undefined });
   harness = await startSubgraphHarness({ name: 'store-categories', typeDefs, resolvers, context: categoriesContext(categories) });
   callers = {
     anonymous,
@@ -36,7 +37,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await harness.close();
-  await db.$disconnect();
+  await sql.close();
   await database.drop();
 });
 
@@ -157,6 +158,31 @@ describe('reading the tree', () => {
 
     const bySlug = await harness.request<{ category: { id: string; storeCount: number } | null }>('query ($slug: String!) { category(slug: $slug) { id storeCount } }', { slug: root.slug });
     expect(bySlug.data?.category).toEqual({ id: root.id, storeCount: 0 });
+  });
+});
+
+describe('what a change answers', () => {
+  const stored = (id: string) => sql.db.selectFrom('categories').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
+  // At least a millisecond between changes, so each fresh stamp differs at the column's precision.
+  const tick = () => new Promise((resolve) => setTimeout(resolve, 5));
+
+  it('is the row as stored, with updatedAt moved on every change and createdAt kept', async () => {
+    const parent = await categories.create({ name: unique('Stamp parent') });
+    const created = await categories.create({ name: unique('Stamped'), icon: 'leaf' });
+    expect(created).toEqual(await stored(created.id));
+    expect(created.updatedAt).toEqual(created.createdAt);
+
+    await tick();
+    const updated = await categories.update(created.id, { name: unique('Restamped'), icon: null });
+    expect(updated).toEqual(await stored(created.id));
+    expect(updated).toMatchObject({ slug: created.slug, icon: null, position: created.position, createdAt: created.createdAt });
+    expect(updated.updatedAt.getTime()).toBeGreaterThan(created.updatedAt.getTime());
+
+    await tick();
+    const moved = await categories.move(created.id, parent.id, undefined);
+    expect(moved).toEqual(await stored(created.id));
+    expect(moved).toMatchObject({ name: updated.name, parentId: parent.id, position: 0, createdAt: created.createdAt });
+    expect(moved.updatedAt.getTime()).toBeGreaterThan(updated.updatedAt.getTime());
   });
 });
 

@@ -1,14 +1,25 @@
 import { randomUUID } from 'node:crypto';
-import { badInput, buildEvent, CategoryCreated, CategoryDeleted, CategoryUpdated, conflict, enqueueEvent, notFound, type EventData, type StoreCreated } from '@x/kit';
+import {
+  badInput,
+  buildEvent,
+  CategoryCreated,
+  CategoryDeleted,
+  CategoryUpdated,
+  conflict,
+  enqueueEvent,
+  isUniqueViolation,
+  notFound,
+  type EventData,
+  type StoreCreated,
+} from '@x/kit';
 import { deletionRefusal, slugify, wouldCreateCycle, type CategoryPatch, type CreateCategoryInput } from '../domain/category';
+import { sql, type Selectable } from 'kysely';
 import { countsFromStatuses, isNewerSnapshot, type CategoryStoreCounts } from '../domain/store-projection';
-import { Prisma, type Category, type PrismaClient } from './generated/client';
+import type { Database, Transaction } from './database';
+import type { Category as CategoryTable } from './generated/tables';
 
-export type { Category };
-export type Transaction = Prisma.TransactionClient;
+export type Category = Selectable<CategoryTable>;
 export type StoreSnapshot = EventData<typeof StoreCreated>;
-
-const siblingOrder = [{ position: 'asc' }, { name: 'asc' }, { id: 'asc' }] satisfies Prisma.CategoryOrderByWithRelationInput[];
 
 /**
  * The category tree and the per-category store counts. Every change and its event are written in one
@@ -16,43 +27,49 @@ const siblingOrder = [{ position: 'asc' }, { name: 'asc' }, { id: 'asc' }] satis
  */
 export class CategoryStore {
   constructor(
-    private readonly db: PrismaClient,
+    private readonly db: Database,
     private readonly relay: { wake(): void },
   ) {}
 
-  findByIds(ids: readonly string[]): Promise<Category[]> {
-    return this.db.category.findMany({ where: { id: { in: [...ids] } } });
+  async findByIds(ids: readonly string[]): Promise<Category[]> {
+    if (ids.length === 0) return [];
+    return this.db.selectFrom('categories').selectAll().where('id', 'in', ids).execute();
   }
 
-  findBySlug(slug: string): Promise<Category | null> {
-    return this.db.category.findUnique({ where: { slug } });
+  async findBySlug(slug: string): Promise<Category | null> {
+    return (await this.db.selectFrom('categories').selectAll().where('slug', '=', slug).executeTakeFirst()) ?? null;
   }
 
   /** Every category, by name: the flat list. */
   listAll(): Promise<Category[]> {
-    return this.db.category.findMany({ orderBy: [{ name: 'asc' }, { id: 'asc' }] });
+    return this.db.selectFrom('categories').selectAll().orderBy('name').orderBy('id').execute();
   }
 
   listRoots(): Promise<Category[]> {
-    return this.db.category.findMany({ where: { parentId: null }, orderBy: siblingOrder });
+    return this.db.selectFrom('categories').selectAll().where('parentId', 'is', null).orderBy('position').orderBy('name').orderBy('id').execute();
   }
 
   /** The children of many parents in one query, each parent's in position order. */
-  childrenOf(parentIds: readonly string[]): Promise<Category[]> {
-    return this.db.category.findMany({ where: { parentId: { in: [...parentIds] } }, orderBy: siblingOrder });
+  async childrenOf(parentIds: readonly string[]): Promise<Category[]> {
+    if (parentIds.length === 0) return [];
+    return this.db.selectFrom('categories').selectAll().where('parentId', 'in', parentIds).orderBy('position').orderBy('name').orderBy('id').execute();
   }
 
   /** Store counts of many categories in one GROUP BY; a category nobody links to gets zeros. */
   async storeCounts(categoryIds: readonly string[]): Promise<Map<string, CategoryStoreCounts>> {
-    const rows = await this.db.categoryStoreLink.groupBy({
-      by: ['categoryId', 'storeStatus'],
-      where: { categoryId: { in: [...categoryIds] } },
-      _count: { _all: true },
-    });
+    const rows =
+      categoryIds.length === 0
+        ? []
+        : await this.db
+            .selectFrom('categoryStoreLinks')
+            .select((eb) => ['categoryId', 'storeStatus', eb.fn.countAll<number>().as('stores')])
+            .where('categoryId', 'in', categoryIds)
+            .groupBy(['categoryId', 'storeStatus'])
+            .execute();
     return new Map(
       categoryIds.map((id) => [
         id,
-        countsFromStatuses(rows.filter((row) => row.categoryId === id).map((row) => ({ status: row.storeStatus, stores: row._count._all }))),
+        countsFromStatuses(rows.filter((row) => row.categoryId === id).map((row) => ({ status: row.storeStatus, stores: Number(row.stores) }))),
       ]),
     );
   }
@@ -64,7 +81,9 @@ export class CategoryStore {
     return this.write(async (tx) => {
       if (parentId !== null) await this.lockExisting(tx, parentId, 'SHARE', () => badInput('parentId: no such category'));
       const position = input.position ?? (await this.nextPosition(tx, parentId));
-      const category = await tx.category.create({ data: { id: randomUUID(), name: input.name, slug, parentId, icon: input.icon ?? null, position } });
+      const now = new Date();
+      const category: Category = { id: randomUUID(), name: input.name, slug, parentId, icon: input.icon ?? null, position, createdAt: now, updatedAt: now };
+      await tx.insertInto('categories').values(category).execute();
       await enqueueEvent(tx, buildEvent(CategoryCreated, category.id, snapshotOf(category)));
       return category;
     }, slug);
@@ -73,8 +92,13 @@ export class CategoryStore {
   /** Renames, re-slugs, re-icons or re-orders a category within its parent. */
   async update(id: string, patch: CategoryPatch): Promise<Category> {
     return this.write(async (tx) => {
-      await this.lockExisting(tx, id, 'UPDATE', () => notFound('no such category'));
-      const category = await tx.category.update({ where: { id }, data: patch });
+      const before = await this.lockExisting(tx, id, 'UPDATE', () => notFound('no such category'));
+      const category: Category = { ...before, ...definedFields(patch), updatedAt: new Date() };
+      await tx
+        .updateTable('categories')
+        .set({ ...patch, updatedAt: category.updatedAt })
+        .where('id', '=', id)
+        .execute();
       await enqueueEvent(tx, buildEvent(CategoryUpdated, id, snapshotOf(category)));
       return category;
     }, patch.slug);
@@ -84,13 +108,20 @@ export class CategoryStore {
   async move(id: string, parentId: string | null, position: number | undefined): Promise<Category> {
     return this.write(async (tx) => {
       // The whole tree, locked: a concurrent move waits here and then sees this one's result.
-      const tree = await tx.$queryRaw<{ id: string; parent_id: string | null }[]>`SELECT id, parent_id FROM categories ORDER BY id FOR UPDATE`;
-      const parentOf = new Map(tree.map((row) => [row.id, row.parent_id]));
-      if (!parentOf.has(id)) throw notFound('no such category');
+      // Whole rows, so the moved category's snapshot is built from what this read returned.
+      const tree = await tx.selectFrom('categories').selectAll().orderBy('id').forUpdate().execute();
+      const parentOf = new Map(tree.map((row) => [row.id, row.parentId]));
+      const before = tree.find((row) => row.id === id);
+      if (!before) throw notFound('no such category');
       if (parentId !== null && !parentOf.has(parentId)) throw badInput('parentId: no such category');
       if (wouldCreateCycle(id, parentId, parentOf)) throw conflict('a category cannot move under itself or one of its own subcategories', { categoryId: id, parentId });
-      const nextPosition = position ?? (parentOf.get(id) === parentId ? undefined : await this.nextPosition(tx, parentId));
-      const category = await tx.category.update({ where: { id }, data: { parentId, ...(nextPosition === undefined ? {} : { position: nextPosition }) } });
+      const nextPosition = position ?? (before.parentId === parentId ? undefined : await this.nextPosition(tx, parentId));
+      const category: Category = { ...before, parentId, position: nextPosition ?? before.position, updatedAt: new Date() };
+      await tx
+        .updateTable('categories')
+        .set({ parentId, position: nextPosition, updatedAt: category.updatedAt })
+        .where('id', '=', id)
+        .execute();
       await enqueueEvent(tx, buildEvent(CategoryUpdated, id, snapshotOf(category)));
       return category;
     });
@@ -100,11 +131,17 @@ export class CategoryStore {
   async delete(id: string): Promise<void> {
     await this.write(async (tx) => {
       await this.lockExisting(tx, id, 'UPDATE', () => notFound('no such category'));
-      const children = await tx.category.count({ where: { parentId: id } });
-      const linkedStores = await tx.categoryStoreLink.count({ where: { categoryId: id } });
+      const usage = await tx
+        .selectNoFrom((eb) => [
+          eb.selectFrom('categories').select(eb.fn.countAll<number>().as('n')).where('parentId', '=', id).as('children'),
+          eb.selectFrom('categoryStoreLinks').select(eb.fn.countAll<number>().as('n')).where('categoryId', '=', id).as('linkedStores'),
+        ])
+        .executeTakeFirstOrThrow();
+      const children = Number(usage.children);
+      const linkedStores = Number(usage.linkedStores);
       const refusal = deletionRefusal({ children, linkedStores });
       if (refusal !== null) throw conflict(`cannot delete the category: ${refusal}`, { children, linkedStores });
-      await tx.category.delete({ where: { id } });
+      await tx.deleteFrom('categories').where('id', '=', id).execute();
       await enqueueEvent(tx, buildEvent(CategoryDeleted, id, { categoryId: id }));
     });
   }
@@ -116,41 +153,58 @@ export class CategoryStore {
    */
   async applyStoreSnapshot(tx: Transaction, snapshot: StoreSnapshot): Promise<boolean> {
     const { storeId, status, revision } = snapshot;
-    await tx.$executeRaw`INSERT IGNORE INTO projected_stores (store_id, status, revision, updated_at) VALUES (${storeId}, ${status}, 0, NOW(3))`;
-    const [held] = await tx.$queryRaw<{ revision: number }[]>`SELECT revision FROM projected_stores WHERE store_id = ${storeId} FOR UPDATE`;
+    await tx.insertInto('projectedStores').ignore().values({ storeId, status, revision: 0, updatedAt: sql`NOW(3)` }).execute();
+    const held = await tx.selectFrom('projectedStores').select('revision').where('storeId', '=', storeId).forUpdate().executeTakeFirst();
     if (!isNewerSnapshot(held?.revision ?? null, revision)) return false;
-    await tx.projectedStore.update({ where: { storeId }, data: { status, ...(revision === undefined ? {} : { revision }) } });
-    await tx.categoryStoreLink.deleteMany({ where: { storeId } });
-    await tx.categoryStoreLink.createMany({ data: [...new Set(snapshot.categoryIds)].map((categoryId) => ({ categoryId, storeId, storeStatus: status })) });
+    // An undefined revision is left out of the SET: the one held stays.
+    await tx.updateTable('projectedStores').set({ status, revision, updatedAt: sql`NOW(3)` }).where('storeId', '=', storeId).execute();
+    await tx.deleteFrom('categoryStoreLinks').where('storeId', '=', storeId).execute();
+    const categoryIds = [...new Set(snapshot.categoryIds)];
+    if (categoryIds.length > 0) {
+      await tx
+        .insertInto('categoryStoreLinks')
+        .values(categoryIds.map((categoryId) => ({ categoryId, storeId, storeStatus: status })))
+        .execute();
+    }
     return true;
   }
 
   /** Runs a change in one transaction, wakes the relay after commit, and turns a taken slug into CONFLICT. */
   private async write<T>(work: (tx: Transaction) => Promise<T>, slug?: string): Promise<T> {
     try {
-      const result = await this.db.$transaction(work);
+      const result = await this.db.transaction().execute(work);
       this.relay.wake();
       return result;
     } catch (error) {
-      if (error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2002') {
+      if (isUniqueViolation(error)) {
         throw conflict(`slug ${JSON.stringify(slug ?? '')} is taken by another category`, { field: 'slug' });
       }
       throw error;
     }
   }
 
-  private async lockExisting(tx: Transaction, id: string, mode: 'SHARE' | 'UPDATE', missing: () => Error): Promise<void> {
-    const rows =
-      mode === 'SHARE'
-        ? await tx.$queryRaw<{ id: string }[]>`SELECT id FROM categories WHERE id = ${id} LOCK IN SHARE MODE`
-        : await tx.$queryRaw<{ id: string }[]>`SELECT id FROM categories WHERE id = ${id} FOR UPDATE`;
-    if (rows.length === 0) throw missing();
+  /** Locks the category's row and returns it as it is now (a locking read sees the latest commit). */
+  private async lockExisting(tx: Transaction, id: string, mode: 'SHARE' | 'UPDATE', missing: () => Error): Promise<Category> {
+    const query = tx.selectFrom('categories').selectAll().where('id', '=', id);
+    // MariaDB has no FOR SHARE.
+    const row = await (mode === 'SHARE' ? query.modifyEnd(sql`LOCK IN SHARE MODE`) : query.forUpdate()).executeTakeFirst();
+    if (!row) throw missing();
+    return row;
   }
 
   private async nextPosition(tx: Transaction, parentId: string | null): Promise<number> {
-    const { _max } = await tx.category.aggregate({ where: { parentId }, _max: { position: true } });
-    return _max.position === null ? 0 : _max.position + 1;
+    const { highest } = await tx
+      .selectFrom('categories')
+      .select((eb) => eb.fn.max('position').as('highest'))
+      .where((eb) => (parentId === null ? eb('parentId', 'is', null) : eb('parentId', '=', parentId)))
+      .executeTakeFirstOrThrow();
+    return highest === null ? 0 : highest + 1;
   }
+}
+
+/** The patch's fields that are set (an absent field leaves the column as it is). */
+function definedFields<T extends object>(patch: T): Partial<T> {
+  return Object.fromEntries(Object.entries(patch).filter(([, value]) => value !== undefined)) as Partial<T>;
 }
 
 function snapshotOf(category: Category): EventData<typeof CategoryCreated> {

@@ -6,10 +6,10 @@ import {
   CategoryDeleted,
   CategoryUpdated,
   connectBroker,
+  connectSql,
   createLogger,
-  mariadbAdapter,
   OutboxRelay,
-  prismaRelayDatabase,
+  relayDatabase,
   startConsumer,
   StoreCreated,
   StoreStatusChanged,
@@ -17,11 +17,14 @@ import {
   type Broker,
   type Consumer,
   type EventEnvelope,
+  type SqlDatabase,
 } from '@x/kit';
 import { createTestDatabase } from '@x/kit/testing';
+import { sql as rawSql } from 'kysely';
 import { removeTestTopology } from '../../../../test/support/broker';
 import type { CreateStoreInput } from '../domain/store';
-import { PrismaClient } from '../store/generated/client';
+import type { Database, Transaction } from '../store/database';
+import type { DB } from '../store/generated/tables';
 import { Stores } from '../store/stores';
 import { storeSubscriptions } from './handlers';
 
@@ -29,7 +32,8 @@ const log = createLogger('store-test', 'silent');
 const exchange = `x.events.test-store-${randomUUID().slice(0, 8)}`;
 
 let database: Awaited<ReturnType<typeof createTestDatabase>>;
-let db: PrismaClient;
+let sql: SqlDatabase<DB>;
+let db: Database;
 let broker: Broker;
 let consumer: Consumer;
 let listener: Consumer;
@@ -41,16 +45,17 @@ const admin = { userId: randomUUID(), isHqAdmin: true };
 
 beforeAll(async () => {
   database = await createTestDatabase('store_events', path.resolve(__dirname, '../../../../prisma/store/migrations'));
-  db = new PrismaClient({ adapter: mariadbAdapter(database.url, 5) });
+  sql = connectSql<DB>(database.url, { connectionLimit: 5 });
+  db = sql.db;
   broker = await connectBroker({ url: 'amqp://guest:guest@127.0.0.1:5672', exchange, name: 'store-test', log });
-  relay = new OutboxRelay({ db: prismaRelayDatabase(db), broker, log, pollIntervalMs: 50 });
+  relay = new OutboxRelay({ db: relayDatabase(db), broker, log, pollIntervalMs: 50 });
   stores = new Stores(db, relay);
-  consumer = await startConsumer({ broker, queue: 'store', subscriptions: storeSubscriptions(stores), transaction: (work) => db.$transaction(work), log, relay });
+  consumer = await startConsumer({ broker, queue: 'store', subscriptions: storeSubscriptions(stores), transaction, log, relay });
   // A stand-in for store-categories and picks, to see what the store service publishes.
   listener = await startConsumer({
     broker,
     queue: 'listener',
-    transaction: (work) => db.$transaction(work),
+    transaction,
     log,
     subscriptions: [StoreCreated, StoreUpdated, StoreStatusChanged].map((definition) => ({
       definition,
@@ -68,9 +73,33 @@ afterAll(async () => {
   await relay.stop();
   await broker.close();
   await removeTestTopology(exchange, ['store', 'listener']);
-  await db.$disconnect();
+  await sql.close();
   await database.drop();
 });
+
+const transaction = <R>(work: (tx: Transaction) => Promise<R>) => db.transaction().execute(work);
+const count = (rows: Promise<{ n: string | number | bigint }>) => rows.then((row) => Number(row.n));
+const inboxRows = (eventId: string) =>
+  count(db.selectFrom('inbox').select((eb) => eb.fn.countAll().as('n')).where('eventId', '=', eventId).executeTakeFirstOrThrow());
+const knownCategory = (id: string) => db.selectFrom('categories').select(['slug', 'name', 'deletedAt']).where('id', '=', id).executeTakeFirst();
+function outboxRows(unsentOnly = false): Promise<number> {
+  let query = db.selectFrom('outbox').select((eb) => eb.fn.countAll().as('n'));
+  if (unsentOnly) query = query.where('sentAt', 'is', null);
+  return count(query.executeTakeFirstOrThrow());
+}
+function historyRows(storeId: string, transition?: string): Promise<number> {
+  let query = db.selectFrom('storeStatusChanges').select((eb) => eb.fn.countAll().as('n')).where('storeId', '=', storeId);
+  if (transition) query = query.where('transition', '=', transition);
+  return count(query.executeTakeFirstOrThrow());
+}
+/** Statements of this file's database now running that lock a store row (they wait while another transaction holds it). */
+async function storeLocksInProgress(): Promise<number> {
+  const { rows } = await rawSql<{ n: number }>`
+    SELECT COUNT(*) AS n FROM information_schema.PROCESSLIST
+    WHERE DB = ${database.name} AND COMMAND = 'Query' AND INFO LIKE 'select % from \`stores\` where % for update'`.execute(db);
+  return Number(rows[0]?.n);
+}
+const storedStore = (id: string) => db.selectFrom('stores').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
 
 async function eventually<T>(probe: () => Promise<T> | T, accept: (value: T) => boolean): Promise<T> {
   const deadline = Date.now() + 10_000;
@@ -86,7 +115,7 @@ const eventsAbout = (storeId: string) => published.filter((event) => event.subje
 async function announceCategory(): Promise<string> {
   const categoryId = randomUUID();
   await broker.publish(buildEvent(CategoryCreated, categoryId, { categoryId, slug: `c-${categoryId.slice(0, 8)}`, name: 'Category', parentId: null }));
-  await eventually(() => db.knownCategory.count({ where: { id: categoryId } }), (count) => count === 1);
+  await eventually(() => knownCategory(categoryId), (row) => row !== undefined);
   return categoryId;
 }
 
@@ -108,20 +137,20 @@ describe('store keeps its projection of the category tree', () => {
     const created = buildEvent(CategoryCreated, categoryId, { categoryId, slug: 'tea', name: 'Tea', parentId: null });
     await broker.publish(created);
     await broker.publish(created);
-    await eventually(() => db.inboxEvent.count({ where: { eventId: created.id } }), (count) => count === 1);
+    await eventually(() => inboxRows(created.id), (count) => count === 1);
     await new Promise((resolve) => setTimeout(resolve, 300));
-    expect(await db.knownCategory.findMany({ where: { id: categoryId }, select: { slug: true, name: true, deletedAt: true } })).toEqual([{ slug: 'tea', name: 'Tea', deletedAt: null }]);
-    expect(await db.inboxEvent.count({ where: { eventId: created.id } })).toBe(1);
+    expect(await db.selectFrom('categories').select(['slug', 'name', 'deletedAt']).where('id', '=', categoryId).execute()).toEqual([{ slug: 'tea', name: 'Tea', deletedAt: null }]);
+    expect(await inboxRows(created.id)).toBe(1);
   });
 
   it('rejects a store under a deleted category, and a late update does not bring the category back', async () => {
     const categoryId = await announceCategory();
     const renamedEarlier = buildEvent(CategoryUpdated, categoryId, { categoryId, slug: 'renamed', name: 'Renamed', parentId: null });
     await broker.publish(buildEvent(CategoryDeleted, categoryId, { categoryId }));
-    await eventually(() => db.knownCategory.findUnique({ where: { id: categoryId } }), (row) => row?.deletedAt !== null);
+    await eventually(() => knownCategory(categoryId), (row) => row?.deletedAt !== null);
     await broker.publish(renamedEarlier);
-    await eventually(() => db.inboxEvent.count({ where: { eventId: renamedEarlier.id } }), (count) => count === 1);
-    expect((await db.knownCategory.findUniqueOrThrow({ where: { id: categoryId } })).deletedAt).not.toBeNull();
+    await eventually(() => inboxRows(renamedEarlier.id), (count) => count === 1);
+    expect((await knownCategory(categoryId))?.deletedAt).not.toBeNull();
     await expect(stores.create(ownerId, input([categoryId]))).rejects.toMatchObject({ code: 'BAD_USER_INPUT', message: expect.stringContaining(categoryId) });
   });
 
@@ -135,7 +164,37 @@ describe('store keeps its projection of the category tree', () => {
       (found) => found !== undefined,
     );
     expect(update?.data).toMatchObject({ categoryIds: [kept], previousCategoryIds: [kept, deleted].sort(), changed: ['categoryIds'], revision: 2 });
-    expect(await db.storeCategory.findMany({ where: { storeId: store.id }, select: { categoryId: true } })).toEqual([{ categoryId: kept }]);
+    expect(await db.selectFrom('storeCategories').select('categoryId').where('storeId', '=', store.id).execute()).toEqual([{ categoryId: kept }]);
+  });
+
+  it('announces nothing for a store whose edit unlinked the deleted category while the deletion waited for its lock', async () => {
+    const kept = await announceCategory();
+    const deleted = await announceCategory();
+    const store = await stores.create(ownerId, input([kept, deleted]));
+    let releaseEdit!: () => void;
+    let editHoldsLock!: () => void;
+    const editLocked = new Promise<void>((resolve) => (editHoldsLock = resolve));
+    // An owner's edit that holds the store's row lock and has unlinked the category, not yet committed.
+    const edit = db.transaction().execute(async (tx) => {
+      await tx.selectFrom('stores').select('id').where('id', '=', store.id).forUpdate().execute();
+      await tx.deleteFrom('storeCategories').where('storeId', '=', store.id).where('categoryId', '=', deleted).execute();
+      editHoldsLock();
+      await new Promise<void>((resolve) => (releaseEdit = resolve));
+    });
+    await editLocked;
+    const deletion = transaction((tx) => stores.forgetCategory(tx, deleted, new Date()));
+    // The deletion still saw the committed link and now waits for the store's row lock.
+    expect(await eventually(storeLocksInProgress, (waiting) => waiting === 1)).toBe(1);
+    releaseEdit();
+    await edit;
+    await deletion;
+
+    expect((await storedStore(store.id)).revision).toBe(1);
+    const outboxTypes = (await db.selectFrom('outbox').select('payload').execute())
+      .map((row) => JSON.parse(row.payload) as EventEnvelope)
+      .filter((event) => event.subject === store.id)
+      .map((event) => event.type);
+    expect(outboxTypes).toEqual([StoreCreated.type]);
   });
 });
 
@@ -153,20 +212,44 @@ describe('store publishes its changes through the outbox', () => {
     ]);
     expect(events[1]?.data).toMatchObject({ changed: ['name'], previousCategoryIds: [categoryId], name: 'Renamed store' });
     expect(events[2]?.data).toMatchObject({ status: 'OPEN', previousStatus: 'PENDING_APPROVAL', changedBy: admin.userId, reason: null });
-    expect(await db.outboxEvent.count({ where: { sentAt: null } })).toBe(0);
+    expect(await outboxRows(true)).toBe(0);
   });
 
   it('writes no event, no history row and no change for an illegal transition, and none for an edit that changes nothing', async () => {
     const store = await stores.create(ownerId, input([await announceCategory()]));
-    const outboxBefore = await db.outboxEvent.count();
+    const outboxBefore = await outboxRows();
     await expect(stores.transition(store.id, 'reopen', { userId: ownerId, isHqAdmin: false }, null)).rejects.toMatchObject({
       code: 'CONFLICT',
       details: { reason: 'ILLEGAL_TRANSITION', transition: 'reopen', status: 'PENDING_APPROVAL', allowedFrom: ['CLOSED'] },
     });
     await stores.update(store.id, { userId: ownerId }, { name: store.name, city: store.city });
-    expect(await db.outboxEvent.count()).toBe(outboxBefore);
-    expect(await db.storeStatusChange.count({ where: { storeId: store.id } })).toBe(1);
-    expect((await db.store.findUniqueOrThrow({ where: { id: store.id } })).revision).toBe(1);
+    expect(await outboxRows()).toBe(outboxBefore);
+    expect(await historyRows(store.id)).toBe(1);
+    expect((await db.selectFrom('stores').select('revision').where('id', '=', store.id).executeTakeFirstOrThrow()).revision).toBe(1);
+  });
+
+  it('answers each change with the row as stored: updatedAt moves on every change, a history row goes with a transition', async () => {
+    const store = await stores.create(ownerId, input([await announceCategory()]));
+    expect(store).toEqual(await storedStore(store.id));
+    expect(store.updatedAt).toEqual(store.createdAt);
+    // At least a millisecond between changes, so each fresh stamp differs at the column's precision.
+    const tick = () => new Promise((resolve) => setTimeout(resolve, 5));
+
+    await tick();
+    const updated = await stores.update(store.id, { userId: ownerId }, { description: 'Galettes', location: { lat: 47.22, lng: -1.56 } });
+    expect(updated).toEqual(await storedStore(store.id));
+    expect(updated).toMatchObject({ description: 'Galettes', lat: 47.22, lng: -1.56, revision: 2, createdAt: store.createdAt });
+    expect(updated.updatedAt.getTime()).toBeGreaterThan(store.updatedAt.getTime());
+
+    await tick();
+    const approved = await stores.transition(store.id, 'approve', admin, null);
+    expect(approved).toEqual(await storedStore(store.id));
+    expect(approved).toMatchObject({ status: 'OPEN', revision: 3, createdAt: store.createdAt });
+    expect(approved.updatedAt.getTime()).toBeGreaterThan(updated.updatedAt.getTime());
+    expect(await stores.historyOf([store.id])).toMatchObject([
+      { transition: 'create', fromStatus: null, toStatus: 'PENDING_APPROVAL', actorId: ownerId, reason: null, createdAt: store.createdAt },
+      { transition: 'approve', fromStatus: 'PENDING_APPROVAL', toStatus: 'OPEN', actorId: admin.userId, reason: null, createdAt: approved.updatedAt },
+    ]);
   });
 
   it('lets exactly one of two concurrent approvals through', async () => {
@@ -174,6 +257,6 @@ describe('store publishes its changes through the outbox', () => {
     const outcomes = await Promise.allSettled([stores.transition(store.id, 'approve', admin, null), stores.transition(store.id, 'approve', admin, null)]);
     expect(outcomes.map((outcome) => outcome.status).sort()).toEqual(['fulfilled', 'rejected']);
     expect(outcomes.find((outcome) => outcome.status === 'rejected')).toMatchObject({ reason: { code: 'CONFLICT' } });
-    expect(await db.storeStatusChange.count({ where: { storeId: store.id, transition: 'approve' } })).toBe(1);
+    expect(await historyRows(store.id, 'approve')).toBe(1);
   });
 });

@@ -1,5 +1,6 @@
 import { CategoryCreated, CategoryDeleted, CategoryUpdated, on, subscriptionsFor, type EventDefinition, type Subscription } from '@x/kit';
-import type { Stores, Transaction } from '../store/stores';
+import type { Transaction } from '../store/database';
+import type { Stores } from '../store/stores';
 
 /** The events this service consumes; its subscriptions below are checked against this list, and the AsyncAPI document reads it. */
 export const consumedEvents: readonly EventDefinition[] = [CategoryCreated, CategoryUpdated, CategoryDeleted];

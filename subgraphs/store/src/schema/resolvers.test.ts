@@ -1,16 +1,18 @@
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
-import { mariadbAdapter, type StoreStatus } from '@x/kit';
+import { connectSql, type SqlDatabase, type StoreStatus } from '@x/kit';
 import { createTestDatabase } from '@x/kit/testing';
 import { anonymous, mutationFieldsOf, outcomeOf, startSubgraphHarness, type Caller, type SubgraphHarness } from '../../../../test/support/subgraph-harness';
 import type { CreateStoreInput } from '../domain/store';
-import { PrismaClient } from '../store/generated/client';
+import type { Database } from '../store/database';
+import type { DB } from '../store/generated/tables';
 import { Stores, type Store } from '../store/stores';
 import { storeContext } from './context';
 import { resolvers, typeDefs } from './resolvers';
 
 let database: Awaited<ReturnType<typeof createTestDatabase>>;
-let db: PrismaClient;
+let sql: SqlDatabase<DB>;
+let db: Database;
 let stores: Stores;
 let harness: SubgraphHarness;
 let statements = 0;
@@ -21,12 +23,14 @@ const categories = { bakery: randomUUID(), coffee: randomUUID(), spare: randomUU
 
 beforeAll(async () => {
   database = await createTestDatabase('store_api', path.resolve(__dirname, '../../../../prisma/store/migrations'));
-  const client = new PrismaClient({ adapter: mariadbAdapter(database.url, 5), log: [{ emit: 'event', level: 'query' }] });
   // Every SQL statement the subgraph sends, for the batching test.
-  client.$on('query', () => {
-    statements += 1;
+  sql = connectSql<DB>(database.url, {
+    connectionLimit: 5,
+    onQuery: () => {
+      statements += 1;
+    },
   });
-  db = client;
+  db = sql.db;
   stores = new Stores(db, { wake: () => undefined });
   harness = await startSubgraphHarness({ name: 'store', typeDefs, resolvers, context: storeContext(stores) });
   callers = {
@@ -37,16 +41,19 @@ beforeAll(async () => {
     hqAdmin: await harness.caller(['hq_admin'], admin.userId),
   };
   // The categories store-categories would have announced.
-  await db.$transaction(async (tx) => {
+  await db.transaction().execute(async (tx) => {
     for (const [slug, categoryId] of Object.entries(categories)) await stores.rememberCategory(tx, { categoryId, slug, name: slug, parentId: null }, new Date());
   });
 });
 
 afterAll(async () => {
   await harness.close();
-  await db.$disconnect();
+  await sql.close();
   await database.drop();
 });
+
+const historyRows = async (storeId: string) =>
+  Number((await db.selectFrom('storeStatusChanges').select((eb) => eb.fn.countAll().as('n')).where('storeId', '=', storeId).executeTakeFirstOrThrow()).n);
 
 const weekdays = ['MONDAY', 'TUESDAY', 'WEDNESDAY', 'THURSDAY', 'FRIDAY', 'SATURDAY', 'SUNDAY'] as const;
 const nineToSix = weekdays.map((weekday) => ({ weekday, intervals: [{ opens: '09:00', closes: '18:00' }] }));
@@ -130,12 +137,12 @@ describe('the status state machine through the API', () => {
     ['reinstate a CLOSED store', 'mutation ($id: ID!) { reinstateStore(id: $id) { id } }', 'CLOSED' as const, 'hqAdmin' as const],
   ])('answers CONFLICT to %s, with the allowed states, and changes nothing', async (_case, document, status, caller) => {
     const store = await storeIn(status);
-    const historyBefore = await db.storeStatusChange.count({ where: { storeId: store.id } });
+    const historyBefore = await historyRows(store.id);
     const answer = await harness.request(document, { id: store.id }, callers[caller]);
     expect(outcomeOf(answer)).toBe('CONFLICT');
     expect(answer.errors?.[0]?.extensions).toMatchObject({ reason: 'ILLEGAL_TRANSITION', status });
-    expect((await db.store.findUniqueOrThrow({ where: { id: store.id } })).status).toBe(status);
-    expect(await db.storeStatusChange.count({ where: { storeId: store.id } })).toBe(historyBefore);
+    expect((await db.selectFrom('stores').select('status').where('id', '=', store.id).executeTakeFirstOrThrow()).status).toBe(status);
+    expect(await historyRows(store.id)).toBe(historyBefore);
   });
 
   it('records every transition in the history the owner reads, and shows it to nobody else', async () => {

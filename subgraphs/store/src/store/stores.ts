@@ -13,7 +13,7 @@ import {
   type EventData,
   type StoreStatus,
 } from '@x/kit';
-import { localWeekTime, openSegments, parseStoredOpeningHours } from '../domain/opening-hours';
+import { localWeekTime, openSegments, parseStoredOpeningHours, type OpeningHours } from '../domain/opening-hours';
 import { changedFields, publicStatuses, type CreateStoreInput, type StorePatch, type Viewer } from '../domain/store';
 import {
   assertValidTransitionTable,
@@ -24,10 +24,13 @@ import {
   type StoreTransitionName,
   type TransitionCaller,
 } from '../domain/store-status';
-import { Prisma, type PrismaClient, type Store, type StoreCategory, type StoreStatusChange } from './generated/client';
+import { sql, type Expression, type Selectable, type SqlBool } from 'kysely';
+import type { Database, Transaction } from './database';
+import type { Store as StoreTable, StoreCategory as StoreCategoryTable, StoreStatusChange as StoreStatusChangeTable } from './generated/tables';
 
-export type { Store, StoreCategory, StoreStatusChange };
-export type Transaction = Prisma.TransactionClient;
+export type Store = Selectable<StoreTable>;
+export type StoreCategory = Selectable<StoreCategoryTable>;
+export type StoreStatusChange = Selectable<StoreStatusChangeTable>;
 type StoreSnapshot = EventData<typeof StoreCreated>;
 type CategorySnapshot = EventData<typeof CategoryCreated>;
 
@@ -48,7 +51,12 @@ export interface PageRequest {
 
 type StoreWithCategories = Store & { categories: StoreCategory[] };
 
-const byNameThenId = [{ name: 'asc' }, { id: 'asc' }] satisfies Prisma.StoreOrderByWithRelationInput[];
+/** The zones whose local weekday and minute are the same at a given instant. */
+interface LocalTimeGroup {
+  weekday: number;
+  minute: number;
+  zones: string[];
+}
 
 export const statusOf = (store: Pick<Store, 'status'>): StoreStatus => storeStatusSchema.parse(store.status);
 
@@ -59,42 +67,77 @@ export const statusOf = (store: Pick<Store, 'status'>): StoreStatus => storeStat
  */
 export class Stores {
   constructor(
-    private readonly db: PrismaClient,
+    private readonly db: Database,
     private readonly relay: { wake(): void },
     private readonly transitions: readonly StoreTransition[] = storeTransitions,
   ) {
     assertValidTransitionTable(transitions);
   }
 
-  findByIds(ids: readonly string[]): Promise<Store[]> {
-    return this.db.store.findMany({ where: { id: { in: [...ids] } } });
+  async findByIds(ids: readonly string[]): Promise<Store[]> {
+    if (ids.length === 0) return [];
+    return this.db.selectFrom('stores').selectAll().where('id', 'in', ids).execute();
   }
 
-  categoryLinksOf(storeIds: readonly string[]): Promise<StoreCategory[]> {
-    return this.db.storeCategory.findMany({ where: { storeId: { in: [...storeIds] } }, orderBy: { categoryId: 'asc' } });
+  async categoryLinksOf(storeIds: readonly string[]): Promise<StoreCategory[]> {
+    if (storeIds.length === 0) return [];
+    return this.db.selectFrom('storeCategories').selectAll().where('storeId', 'in', storeIds).orderBy('categoryId').execute();
   }
 
-  historyOf(storeIds: readonly string[]): Promise<StoreStatusChange[]> {
-    return this.db.storeStatusChange.findMany({ where: { storeId: { in: [...storeIds] } }, orderBy: { id: 'asc' } });
+  async historyOf(storeIds: readonly string[]): Promise<StoreStatusChange[]> {
+    if (storeIds.length === 0) return [];
+    return this.db.selectFrom('storeStatusChanges').selectAll().where('storeId', 'in', storeIds).orderBy('id').execute();
   }
 
   listByOwner(ownerId: string): Promise<Store[]> {
-    return this.db.store.findMany({ where: { ownerId }, orderBy: byNameThenId });
+    return this.db.selectFrom('stores').selectAll().where('ownerId', '=', ownerId).orderBy('name').orderBy('id').execute();
   }
 
   /** One page (plus one row, to tell whether another page follows) of the stores `viewer` may see, by name then id. */
   async list(viewer: Viewer, filter: StoreListFilter, page: PageRequest): Promise<Store[]> {
-    const conditions: Prisma.StoreWhereInput[] = [visibleTo(viewer)];
-    if (filter.city) conditions.push({ city: filter.city });
-    if (filter.categoryId) conditions.push({ categories: { some: { categoryId: filter.categoryId } } });
-    if (filter.text) {
-      // Prisma passes `contains` into LIKE as it is: the caller's % and _ must match themselves.
-      const text = filter.text.replace(/[\\%_]/g, (character) => `\\${character}`);
-      conditions.push({ OR: [{ name: { contains: text } }, { description: { contains: text } }] });
-    }
-    if (typeof filter.openNow === 'boolean') conditions.push(await this.openAtCondition(filter.at, filter.openNow));
-    if (page.after) conditions.push(afterCursor(page.after));
-    return this.db.store.findMany({ where: { AND: conditions }, orderBy: byNameThenId, take: page.first + 1 });
+    const localTimes = typeof filter.openNow === 'boolean' ? await this.localTimesOfZones(filter.at) : [];
+    return this.db
+      .selectFrom('stores as s')
+      .selectAll()
+      .where((eb) => {
+        const conditions: Expression<SqlBool>[] = [];
+        const visible = visibleTo(viewer);
+        if (visible) conditions.push(visible);
+        if (filter.city) conditions.push(eb('s.city', '=', filter.city));
+        if (filter.categoryId) conditions.push(eb('s.id', 'in', eb.selectFrom('storeCategories').select('storeId').where('categoryId', '=', filter.categoryId)));
+        if (filter.text) {
+          // LIKE takes the text as a pattern: the caller's % and _ must match themselves.
+          const pattern = `%${filter.text.replace(/[\\%_]/g, (character) => `\\${character}`)}%`;
+          conditions.push(eb.or([eb('s.name', 'like', pattern), eb('s.description', 'like', pattern)]));
+        }
+        if (typeof filter.openNow === 'boolean') {
+          // Open: in one of the zones of a local time, with a segment of that weekday covering that minute.
+          const openNow = eb.or(
+            localTimes.map((group) =>
+              eb.and([
+                eb('s.timeZone', 'in', group.zones),
+                eb.exists(
+                  eb
+                    .selectFrom('storeOpenSegments as o')
+                    .select('o.storeId')
+                    .whereRef('o.storeId', '=', 's.id')
+                    .where('o.weekday', '=', group.weekday)
+                    .where('o.startMinute', '<=', group.minute)
+                    .where('o.endMinute', '>', group.minute),
+                ),
+              ]),
+            ),
+          );
+          if (localTimes.length === 0) conditions.push(eb.lit(!filter.openNow));
+          else conditions.push(filter.openNow ? openNow : eb.not(openNow));
+        }
+        if (page.after) conditions.push(afterCursor(page.after));
+        return eb.and(conditions);
+      })
+      .orderBy('s.name')
+      .orderBy('s.id')
+      .limit(page.first + 1)
+      .execute();
   }
 
   /**
@@ -102,27 +145,33 @@ export class Stores {
    * a window query ranks each category's visible stores, then the stores are read by id.
    */
   async listByCategories(viewer: Viewer, categoryIds: readonly string[], page: PageRequest): Promise<Map<string, Store[]>> {
-    const visible =
-      viewer.kind === 'hq_admin'
-        ? Prisma.sql`1 = 1`
-        : viewer.kind === 'member'
-          ? Prisma.sql`(s.status IN (${Prisma.join(publicStatuses)}) OR s.owner_id = ${viewer.userId})`
-          : Prisma.sql`s.status IN (${Prisma.join(publicStatuses)})`;
-    const after = page.after ? Prisma.sql`(s.name > ${page.after[0]} OR (s.name = ${page.after[0]} AND s.id > ${page.after[1]}))` : Prisma.sql`1 = 1`;
-    const ranked = await this.db.$queryRaw<{ category_id: string; store_id: string }[]>`
-      SELECT category_id, store_id FROM (
-        SELECT l.category_id, l.store_id, ROW_NUMBER() OVER (PARTITION BY l.category_id ORDER BY s.name, s.id) AS rank_in_category
-        FROM store_categories l JOIN stores s ON s.id = l.store_id
-        WHERE l.category_id IN (${Prisma.join([...categoryIds])}) AND ${visible} AND ${after}
-      ) ranked
-      WHERE rank_in_category <= ${page.first + 1}
-      ORDER BY category_id, rank_in_category`;
-    const stores = ranked.length === 0 ? [] : await this.findByIds([...new Set(ranked.map((row) => row.store_id))]);
-    const byId = new Map(stores.map((store) => [store.id, store]));
     const result = new Map<string, Store[]>(categoryIds.map((id) => [id, []]));
+    if (categoryIds.length === 0) return result;
+    const ranked = await this.db
+      .selectFrom((db) =>
+        db
+          .selectFrom('storeCategories as l')
+          .innerJoin('stores as s', 's.id', 'l.storeId')
+          .select(['l.categoryId', 'l.storeId', sql<number>`ROW_NUMBER() OVER (PARTITION BY l.category_id ORDER BY s.name, s.id)`.as('rankInCategory')])
+          .where((eb) => {
+            const conditions: Expression<SqlBool>[] = [eb('l.categoryId', 'in', categoryIds)];
+            const visible = visibleTo(viewer);
+            if (visible) conditions.push(visible);
+            if (page.after) conditions.push(afterCursor(page.after));
+            return eb.and(conditions);
+          })
+          .as('ranked'),
+      )
+      .select(['categoryId', 'storeId'])
+      .where('rankInCategory', '<=', page.first + 1)
+      .orderBy('categoryId')
+      .orderBy('rankInCategory')
+      .execute();
+    const stores = ranked.length === 0 ? [] : await this.findByIds([...new Set(ranked.map((row) => row.storeId))]);
+    const byId = new Map(stores.map((store) => [store.id, store]));
     for (const row of ranked) {
-      const store = byId.get(row.store_id);
-      if (store) result.get(row.category_id)?.push(store);
+      const store = byId.get(row.storeId);
+      if (store) result.get(row.categoryId)?.push(store);
     }
     return result;
   }
@@ -131,23 +180,29 @@ export class Stores {
     return this.write(async (tx) => {
       await requireKnownCategories(tx, input.categoryIds);
       const id = randomUUID();
-      const store = await tx.store.create({
-        data: {
-          id,
-          ownerId,
-          name: input.name,
-          description: input.description ?? null,
-          status: initialStoreStatus,
-          city: input.city,
-          lat: input.location.lat,
-          lng: input.location.lng,
-          timeZone: input.timeZone,
-          openingHours: JSON.stringify(input.openingHours),
-          categories: { createMany: { data: input.categoryIds.map((categoryId) => ({ categoryId })) } },
-          openSegments: { createMany: { data: openSegments(input.openingHours) } },
-          statusHistory: { create: { transition: 'create', fromStatus: null, toStatus: initialStoreStatus, actorId: ownerId } },
-        },
-      });
+      const now = new Date();
+      const store: Store = {
+        id,
+        ownerId,
+        name: input.name,
+        description: input.description ?? null,
+        status: initialStoreStatus,
+        city: input.city,
+        lat: input.location.lat,
+        lng: input.location.lng,
+        timeZone: input.timeZone,
+        openingHours: JSON.stringify(input.openingHours),
+        revision: 1,
+        createdAt: now,
+        updatedAt: now,
+      };
+      await tx.insertInto('stores').values(store).execute();
+      await insertCategoryLinks(tx, id, input.categoryIds);
+      await insertOpenSegments(tx, id, input.openingHours);
+      await tx
+        .insertInto('storeStatusChanges')
+        .values({ storeId: id, transition: 'create', fromStatus: null, toStatus: initialStoreStatus, actorId: ownerId, createdAt: now })
+        .execute();
       await enqueueEvent(tx, buildEvent(StoreCreated, id, snapshotOf(store, input.categoryIds)));
       return store;
     });
@@ -173,25 +228,22 @@ export class Stores {
       if (changed.length === 0) return current;
 
       if (patch.categoryIds && changed.includes('categoryIds')) {
-        await tx.storeCategory.deleteMany({ where: { storeId } });
-        await tx.storeCategory.createMany({ data: patch.categoryIds.map((categoryId) => ({ storeId, categoryId })) });
+        await tx.deleteFrom('storeCategories').where('storeId', '=', storeId).execute();
+        await insertCategoryLinks(tx, storeId, patch.categoryIds);
       }
       if (patch.openingHours && changed.includes('openingHours')) {
-        await tx.storeOpenSegment.deleteMany({ where: { storeId } });
-        await tx.storeOpenSegment.createMany({ data: openSegments(patch.openingHours).map((segment) => ({ storeId, ...segment })) });
+        await tx.deleteFrom('storeOpenSegments').where('storeId', '=', storeId).execute();
+        await insertOpenSegments(tx, storeId, patch.openingHours);
       }
-      const store = await tx.store.update({
-        where: { id: storeId },
-        data: {
-          ...(patch.name === undefined ? {} : { name: patch.name }),
-          ...(patch.description === undefined ? {} : { description: patch.description }),
-          ...(patch.city === undefined ? {} : { city: patch.city }),
-          ...(patch.location === undefined ? {} : { lat: patch.location.lat, lng: patch.location.lng }),
-          ...(patch.timeZone === undefined ? {} : { timeZone: patch.timeZone }),
-          ...(patch.openingHours === undefined ? {} : { openingHours: JSON.stringify(patch.openingHours) }),
-          revision: { increment: 1 },
-        },
-      });
+      const columns = {
+        ...(patch.name === undefined ? {} : { name: patch.name }),
+        ...(patch.description === undefined ? {} : { description: patch.description }),
+        ...(patch.city === undefined ? {} : { city: patch.city }),
+        ...(patch.location === undefined ? {} : { lat: patch.location.lat, lng: patch.location.lng }),
+        ...(patch.timeZone === undefined ? {} : { timeZone: patch.timeZone }),
+        ...(patch.openingHours === undefined ? {} : { openingHours: JSON.stringify(patch.openingHours) }),
+      };
+      const store = await bumpRevision(tx, current, columns);
       const categoryIds = patch.categoryIds ?? previousCategoryIds;
       await enqueueEvent(tx, buildEvent(StoreUpdated, storeId, { ...snapshotOf(store, categoryIds), changed, previousCategoryIds }));
       return store;
@@ -214,14 +266,11 @@ export class Stores {
         },
         caller,
       );
-      const store = await tx.store.update({
-        where: { id: storeId },
-        data: {
-          status: transition.to,
-          revision: { increment: 1 },
-          statusHistory: { create: { transition: transition.name, fromStatus: previousStatus, toStatus: transition.to, actorId: caller.userId, reason } },
-        },
-      });
+      const store = await bumpRevision(tx, current, { status: transition.to });
+      await tx
+        .insertInto('storeStatusChanges')
+        .values({ storeId, transition: transition.name, fromStatus: previousStatus, toStatus: transition.to, actorId: caller.userId, reason, createdAt: store.updatedAt })
+        .execute();
       const categoryIds = current.categories.map((link) => link.categoryId).sort();
       await enqueueEvent(tx, buildEvent(StoreStatusChanged, storeId, { ...snapshotOf(store, categoryIds), previousStatus, changedBy: caller.userId, reason }));
       return store;
@@ -232,10 +281,11 @@ export class Stores {
   async rememberCategory(tx: Transaction, category: CategorySnapshot, eventTime: Date): Promise<void> {
     const held = await lockCategory(tx, category.categoryId, category, eventTime);
     if (held.deletedAt !== null || held.lastEventAt > eventTime) return;
-    await tx.knownCategory.update({
-      where: { id: category.categoryId },
-      data: { slug: category.slug, name: category.name, parentId: category.parentId, lastEventAt: eventTime },
-    });
+    await tx
+      .updateTable('categories')
+      .set({ slug: category.slug, name: category.name, parentId: category.parentId, lastEventAt: eventTime })
+      .where('id', '=', category.categoryId)
+      .execute();
   }
 
   /**
@@ -245,60 +295,68 @@ export class Stores {
    */
   async forgetCategory(tx: Transaction, categoryId: string, eventTime: Date): Promise<void> {
     const held = await lockCategory(tx, categoryId, { slug: '', name: '', parentId: null }, eventTime);
-    if (held.deletedAt === null) await tx.knownCategory.update({ where: { id: categoryId }, data: { deletedAt: eventTime, lastEventAt: eventTime } });
-    const links = await tx.storeCategory.findMany({ where: { categoryId }, orderBy: { storeId: 'asc' } });
+    if (held.deletedAt === null) await tx.updateTable('categories').set({ deletedAt: eventTime, lastEventAt: eventTime }).where('id', '=', categoryId).execute();
+    const links = await tx.selectFrom('storeCategories').select('storeId').where('categoryId', '=', categoryId).orderBy('storeId').execute();
     for (const { storeId } of links) {
       const current = await lockStore(tx, storeId);
       const previousCategoryIds = current.categories.map((link) => link.categoryId).sort();
-      await tx.storeCategory.delete({ where: { storeId_categoryId: { storeId, categoryId } } });
-      const store = await tx.store.update({ where: { id: storeId }, data: { revision: { increment: 1 } } });
+      // An edit that committed before the lock may have unlinked it already: nothing left to change or announce.
+      if (!previousCategoryIds.includes(categoryId)) continue;
+      await tx.deleteFrom('storeCategories').where('storeId', '=', storeId).where('categoryId', '=', categoryId).execute();
+      const store = await bumpRevision(tx, current, {});
       const categoryIds = previousCategoryIds.filter((id) => id !== categoryId);
       await enqueueEvent(tx, buildEvent(StoreUpdated, storeId, { ...snapshotOf(store, categoryIds), changed: ['categoryIds'], previousCategoryIds }));
     }
   }
 
-  /** Stores open (or closed) at `at`: each zone's local weekday and minute, matched against the open segments. */
-  private async openAtCondition(at: Date, open: boolean): Promise<Prisma.StoreWhereInput> {
-    const zones = await this.db.$queryRaw<{ time_zone: string }[]>`SELECT DISTINCT time_zone FROM stores`;
-    const byLocalTime = new Map<string, { weekday: number; minute: number; zones: string[] }>();
-    for (const { time_zone: zone } of zones) {
+  /** The stores' time zones grouped by their local weekday and minute at `at`. */
+  private async localTimesOfZones(at: Date): Promise<LocalTimeGroup[]> {
+    const zones = await this.db.selectFrom('stores').select('timeZone').distinct().execute();
+    const byLocalTime = new Map<string, LocalTimeGroup>();
+    for (const { timeZone: zone } of zones) {
       const local = localWeekTime(zone, at);
       const key = `${local.weekday}:${local.minute}`;
       const group = byLocalTime.get(key) ?? { ...local, zones: [] };
       group.zones.push(zone);
       byLocalTime.set(key, group);
     }
-    const openNow: Prisma.StoreWhereInput = {
-      OR: [...byLocalTime.values()].map((group) => ({
-        timeZone: { in: group.zones },
-        openSegments: { some: { weekday: group.weekday, startMinute: { lte: group.minute }, endMinute: { gt: group.minute } } },
-      })),
-    };
-    if (byLocalTime.size === 0) return open ? { id: { in: [] } } : {};
-    return open ? openNow : { NOT: openNow };
+    return [...byLocalTime.values()];
   }
 
   private async write<T>(work: (tx: Transaction) => Promise<T>): Promise<T> {
-    const result = await this.db.$transaction(work);
+    const result = await this.db.transaction().execute(work);
     this.relay.wake();
     return result;
   }
 }
 
-function visibleTo(viewer: Viewer): Prisma.StoreWhereInput {
-  if (viewer.kind === 'hq_admin') return {};
-  const listed: Prisma.StoreWhereInput = { status: { in: [...publicStatuses] } };
-  return viewer.kind === 'member' ? { OR: [listed, { ownerId: viewer.userId }] } : listed;
+// Both store listings read the stores table as `s`: these conditions are shared by them.
+
+/** The stores `viewer` may see; null when that is every store. */
+function visibleTo(viewer: Viewer): Expression<SqlBool> | null {
+  if (viewer.kind === 'hq_admin') return null;
+  const listed = sql<SqlBool>`s.status IN (${sql.join(publicStatuses)})`;
+  return viewer.kind === 'member' ? sql<SqlBool>`(${listed} OR s.owner_id = ${viewer.userId})` : listed;
 }
 
-function afterCursor([name, id]: readonly [string, string]): Prisma.StoreWhereInput {
-  return { OR: [{ name: { gt: name } }, { name, id: { gt: id } }] };
+/** The stores after the cursor's (name, id), in name-then-id order. */
+function afterCursor([name, id]: readonly [string, string]): Expression<SqlBool> {
+  return sql<SqlBool>`(s.name > ${name} OR (s.name = ${name} AND s.id > ${id}))`;
 }
 
 /** Every id must be a category store-categories announced and has not deleted; share-locked until commit. */
 async function requireKnownCategories(tx: Transaction, categoryIds: readonly string[]): Promise<void> {
   const ids = [...new Set(categoryIds)].sort();
-  const known = await tx.$queryRaw<{ id: string }[]>`SELECT id FROM categories WHERE id IN (${Prisma.join(ids)}) AND deleted_at IS NULL ORDER BY id LOCK IN SHARE MODE`;
+  if (ids.length === 0) return;
+  // MariaDB has no FOR SHARE.
+  const known = await tx
+    .selectFrom('categories')
+    .select('id')
+    .where('id', 'in', ids)
+    .where('deletedAt', 'is', null)
+    .orderBy('id')
+    .modifyEnd(sql`LOCK IN SHARE MODE`)
+    .execute();
   const found = new Set(known.map((row) => row.id));
   const unknown = ids.filter((id) => !found.has(id));
   if (unknown.length > 0) {
@@ -310,9 +368,41 @@ async function requireKnownCategories(tx: Transaction, categoryIds: readonly str
 }
 
 async function lockStore(tx: Transaction, storeId: string): Promise<StoreWithCategories> {
-  const locked = await tx.$queryRaw<{ id: string }[]>`SELECT id FROM stores WHERE id = ${storeId} FOR UPDATE`;
-  if (locked.length === 0) throw notFound('no such store');
-  return tx.store.findUniqueOrThrow({ where: { id: storeId }, include: { categories: true } });
+  // A locking read makes no snapshot: it reads the latest committed row.
+  const store = await tx.selectFrom('stores').selectAll().where('id', '=', storeId).forUpdate().executeTakeFirst();
+  if (!store) throw notFound('no such store');
+  const categories = await tx.selectFrom('storeCategories').selectAll().where('storeId', '=', storeId).execute();
+  return { ...store, categories };
+}
+
+/** The store locked by lockStore with `columns` written, its revision bumped and updatedAt stamped; answers the row as it now is. */
+async function bumpRevision(tx: Transaction, current: StoreWithCategories, columns: Partial<Omit<Store, 'id' | 'revision' | 'createdAt' | 'updatedAt'>>): Promise<Store> {
+  const { categories: _links, ...before } = current;
+  const updatedAt = new Date();
+  await tx
+    .updateTable('stores')
+    .set((eb) => ({ ...columns, revision: eb('revision', '+', 1), updatedAt }))
+    .where('id', '=', current.id)
+    .execute();
+  // The row lock held since lockStore makes the read revision the one just incremented.
+  return { ...before, ...columns, revision: before.revision + 1, updatedAt };
+}
+
+async function insertCategoryLinks(tx: Transaction, storeId: string, categoryIds: readonly string[]): Promise<void> {
+  if (categoryIds.length === 0) return;
+  await tx
+    .insertInto('storeCategories')
+    .values(categoryIds.map((categoryId) => ({ storeId, categoryId })))
+    .execute();
+}
+
+async function insertOpenSegments(tx: Transaction, storeId: string, hours: OpeningHours): Promise<void> {
+  const segments = openSegments(hours);
+  if (segments.length === 0) return;
+  await tx
+    .insertInto('storeOpenSegments')
+    .values(segments.map((segment) => ({ storeId, ...segment })))
+    .execute();
 }
 
 /** The projected category row, created if absent (as of this event) and locked for the rest of the transaction. */
@@ -322,11 +412,15 @@ async function lockCategory(
   initial: Pick<CategorySnapshot, 'slug' | 'name' | 'parentId'>,
   eventTime: Date,
 ): Promise<{ deletedAt: Date | null; lastEventAt: Date }> {
-  const inserted = await tx.$executeRaw`INSERT IGNORE INTO categories (id, slug, name, parent_id, deleted_at, last_event_at) VALUES (${categoryId}, ${initial.slug}, ${initial.name}, ${initial.parentId}, NULL, ${eventTime})`;
-  const [row] = await tx.$queryRaw<{ deleted_at: Date | null; last_event_at: Date }[]>`SELECT deleted_at, last_event_at FROM categories WHERE id = ${categoryId} FOR UPDATE`;
+  const inserted = await tx
+    .insertInto('categories')
+    .ignore()
+    .values({ id: categoryId, slug: initial.slug, name: initial.name, parentId: initial.parentId, deletedAt: null, lastEventAt: eventTime })
+    .executeTakeFirst();
+  const row = await tx.selectFrom('categories').select(['deletedAt', 'lastEventAt']).where('id', '=', categoryId).forUpdate().executeTakeFirst();
   if (!row) throw new Error(`category ${categoryId} vanished inside its own transaction`);
   // A row this event just inserted is already up to date; an older one is compared by event time.
-  return inserted === 1 ? { deletedAt: row.deleted_at, lastEventAt: new Date(0) } : { deletedAt: row.deleted_at, lastEventAt: row.last_event_at };
+  return inserted.numInsertedOrUpdatedRows === 1n ? { deletedAt: row.deletedAt, lastEventAt: new Date(0) } : row;
 }
 
 function snapshotOf(store: Store, categoryIds: readonly string[]): StoreSnapshot {

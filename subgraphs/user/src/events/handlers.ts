@@ -1,5 +1,6 @@
 import { AuthUserDeleted, AuthUserRegistered, on, subscriptionsFor, type EventDefinition, type Subscription } from '@x/kit';
-import type { ProfileStore, Transaction } from '../store/profiles';
+import type { Transaction } from '../store/database';
+import type { ProfileStore } from '../store/profiles';
 
 /** The events this service consumes; its subscriptions below are checked against this list, and the AsyncAPI document reads it. */
 export const consumedEvents: readonly EventDefinition[] = [AuthUserRegistered, AuthUserDeleted];
