@@ -155,14 +155,21 @@ describe('docker-compose.yml against the service registry', () => {
     for (const name of [gateway.name, ...liveServices().map((s) => s.name)]) expect(entry.depends_on?.[name]).toEqual({ condition: 'service_healthy' });
   });
 
-  it('creates each MySQL service’s database and its own user, granted that database alone', () => {
+  it('creates each MySQL service’s database with a DDL user that owns it and a data user the migrations step grants rows to', () => {
     const mysql = composeService('mysql');
     const script = compose.configs['mysql-databases']?.content ?? '';
     expect(mysql.configs).toEqual([expect.objectContaining({ source: 'mysql-databases', target: '/docker-entrypoint-initdb.d/10-databases.sh' })]);
-    expect(script).toContain("GRANT ALL PRIVILEGES ON \\`$$1\\`.* TO '$$1'@'%';");
+    expect(script).toContain("GRANT ALL PRIVILEGES ON \\`$$1\\`.* TO '$$1_ddl'@'%' WITH GRANT OPTION;");
+    expect(script).toContain("CREATE USER IF NOT EXISTS '$$1'@'%' IDENTIFIED WITH mysql_native_password BY '$$2';");
+    // The data user gets no database-wide privilege: only the tables' rows, granted after each migration.
+    expect(script).not.toMatch(/GRANT [^\n]* TO '\$\$1'@/);
     for (const definition of registry.filter((s) => s.backing.includes('mysql'))) {
-      expect(script).toContain(`create_database ${definition.database} "$$${passwordVariable(definition)}"`);
+      const ddlVariable = passwordVariable(definition).replace(/_DB_PASSWORD$/, '_DDL_PASSWORD');
+      expect(script).toContain(`create_database ${definition.database} "$$${passwordVariable(definition)}" "$$${ddlVariable}"`);
       expect(mysql.environment?.[passwordVariable(definition)]).toMatch(secret(passwordVariable(definition)));
+      expect(mysql.environment?.[ddlVariable]).toMatch(secret(ddlVariable));
+      const environment = composeService(definition.name).environment ?? {};
+      expect(environment.MIGRATION_DATABASE_URL).toBe(`mysql://${definition.database}_ddl:\${${ddlVariable}:?see .env.example}@mysql:3306/${definition.database}`);
     }
   });
 

@@ -1,11 +1,11 @@
 import path from 'node:path';
-import { applyMigrations, createLogger, liveServices } from '@x/kit';
+import { applyMigrations, createLogger, liveServices, migrateService, parseMysqlUrl } from '@x/kit';
 import { repoRoot } from './platform';
 
 /**
  * `node scripts/dist/migrate.js <service>`: applies a service's migrations as MIGRATION_DATABASE_URL's
- * user (a DDL user, where the running service gets a data-only DATABASE_URL, as on Kubernetes) or else
- * DATABASE_URL's. Container images run it before the service; where Prisma's schema engine exists,
+ * user (the DDL user) and grants DATABASE_URL's user (the data user the service runs as) its tables,
+ * as `npm start` does; with DATABASE_URL alone, migrates as that user. Container images run it before the service; where Prisma's schema engine exists,
  * `prisma migrate deploy` reads the same folder and the same `_prisma_migrations` table.
  */
 async function main(): Promise<void> {
@@ -17,7 +17,12 @@ async function main(): Promise<void> {
     process.exit(2);
   }
   const log = createLogger(`migrate:${service.name}`);
-  const applied = await applyMigrations({ url, dir: path.join(repoRoot, 'prisma', service.name, 'migrations'), log });
+  const dir = path.join(repoRoot, 'prisma', service.name, 'migrations');
+  const dataUrl = process.env.DATABASE_URL;
+  const applied =
+    process.env.MIGRATION_DATABASE_URL && dataUrl
+      ? await migrateService({ migrationsUrl: url, dir, dataUser: parseMysqlUrl(dataUrl).user, appendOnlyTables: service.appendOnlyTables, log })
+      : await applyMigrations({ url, dir, log });
   log.info({ applied }, applied.length ? 'migrations applied' : 'database up to date');
 }
 

@@ -2,7 +2,7 @@ import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { promisify } from 'node:util';
 import { closeSync, mkdirSync, openSync } from 'node:fs';
 import path from 'node:path';
-import { applyMigrations, defaultMongoUrl, edge, gateway, liveServices, mysqlUrl, parseMysqlUrl, provisionDatabase, type ServiceDefinition } from '@x/kit';
+import { defaultMongoUrl, migrateService, edge, gateway, liveServices, mysqlUrl, parseMysqlUrl, provisionDatabase, type ServiceDefinition } from '@x/kit';
 import { ensureInfrastructure, withoutUnavailableMongo, type InfraUrls } from './infra';
 import { loadDevSecrets } from './secrets';
 
@@ -90,11 +90,16 @@ export async function startPlatform(options: PlatformOptions): Promise<RunningPl
   const databaseUrls: Record<string, string> = {};
   for (const service of services.filter((s) => s.backing.includes('mysql'))) {
     const database = `${prefix}${service.database}`;
-    const user = `${prefix}${service.database}`.slice(0, 32);
-    const password = secrets.databasePasswords[service.name]!;
-    await provisionDatabase({ adminUrl: options.mysqlAdminUrl, database, user, password });
-    databaseUrls[service.name] = mysqlUrl({ host: admin.host, port: admin.port, user, password, database });
-    const applied = await applyMigrations({ url: databaseUrls[service.name]!, dir: path.join(repoRoot, 'prisma', service.name, 'migrations') });
+    const data = { user: `${prefix}${service.database}`.slice(0, 32), password: secrets.databasePasswords[service.name]! };
+    const migrations = { user: `${data.user.slice(0, 28)}_ddl`, password: secrets.migrationPasswords[service.name]! };
+    await provisionDatabase({ adminUrl: options.mysqlAdminUrl, database, migrations, data });
+    databaseUrls[service.name] = mysqlUrl({ host: admin.host, port: admin.port, ...data, database });
+    const applied = await migrateService({
+      migrationsUrl: mysqlUrl({ host: admin.host, port: admin.port, ...migrations, database }),
+      dir: path.join(repoRoot, 'prisma', service.name, 'migrations'),
+      dataUser: data.user,
+      appendOnlyTables: service.appendOnlyTables,
+    });
     report(`${service.name}: database ${database} ready${applied.length ? ` (applied ${applied.join(', ')})` : ''}`);
   }
 

@@ -3,7 +3,10 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
 export interface DevSecrets {
+  /** The data user's password per service (the user the service runs as). */
   databasePasswords: Record<string, string>;
+  /** The migrations user's password per service (the user that owns the schema). */
+  migrationPasswords: Record<string, string>;
   hqAdmin: { email: string; password: string };
 }
 
@@ -18,9 +21,13 @@ export function loadDevSecrets(stateDir: string, services: readonly string[]): D
   const existing: Partial<DevSecrets> = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as Partial<DevSecrets>) : {};
   const secrets: DevSecrets = {
     databasePasswords: { ...existing.databasePasswords },
+    migrationPasswords: { ...existing.migrationPasswords },
     hqAdmin: existing.hqAdmin ?? { email: 'hq@x.local', password: generate() },
   };
-  for (const service of services) secrets.databasePasswords[service] ??= generate();
+  for (const service of services) {
+    secrets.databasePasswords[service] ??= generate();
+    secrets.migrationPasswords[service] ??= generate();
+  }
   if (JSON.stringify(secrets) !== JSON.stringify(existing)) {
     mkdirSync(stateDir, { recursive: true });
     writeFileSync(file, `${JSON.stringify(secrets, null, 2)}\n`, { mode: 0o600 });

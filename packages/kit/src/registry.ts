@@ -14,6 +14,8 @@ export interface ServiceDefinition {
   readonly restPrefix?: string;
   /** Built and started; planned services are listed so ports and databases never collide. */
   readonly live: boolean;
+  /** Tables the running service may only read and insert into (see grantDataAccess). */
+  readonly appendOnlyTables?: readonly string[];
 }
 
 export const services = [
@@ -23,7 +25,7 @@ export const services = [
   { name: 'store-categories', port: 30050, backing: ['mysql'], database: 'x_store_categories', live: true },
   { name: 'picks', port: 30060, backing: ['mysql'], database: 'x_picks', live: true },
   { name: 'order', port: 30070, backing: ['mysql'], database: 'x_order', live: true },
-  { name: 'headquarter', port: 30080, backing: ['mysql', 'redis'], database: 'x_headquarter', live: true },
+  { name: 'headquarter', port: 30080, backing: ['mysql', 'redis'], database: 'x_headquarter', live: true, appendOnlyTables: ['audit_events'] },
   { name: 'order-delivery', port: 30090, backing: ['mysql'], database: 'x_order_delivery', live: true },
   { name: 'contact-infos', port: 30100, backing: ['mongodb'], database: 'x_contact_infos', live: true },
 ] as const satisfies readonly ServiceDefinition[];
