@@ -202,14 +202,15 @@ describe.each(overlays)('the %s overlay', (overlay) => {
   });
 
   it.each(services.filter((s) => s.backing.includes('mysql')).map((s) => s.name))(
-    'migrates %s in an init container as its DDL user, and runs it with the data user only',
+    'migrates %s in an init container as its DDL user (which grants the data user its tables), and runs it with the data user only',
     (name) => {
       const d = deployment(objects, name);
       const [migrate] = initContainersOf(d);
       const [main] = containersOf(d);
       expect(migrate?.args).toEqual(['x-run', 'migrate', name]);
       expect(env(migrate!, 'MIGRATION_DATABASE_URL')?.valueFrom?.secretKeyRef).toEqual({ name: `x-${name}-database-migration`, key: 'url' });
-      expect(env(migrate!, 'DATABASE_URL')).toBeUndefined();
+      // The data user's URL names whom the migration grants the tables to; the main container never sees the DDL user.
+      expect(env(migrate!, 'DATABASE_URL')?.valueFrom?.secretKeyRef).toEqual({ name: `x-${name}-database`, key: 'url' });
       expect(env(main!, 'DATABASE_URL')?.valueFrom?.secretKeyRef).toEqual({ name: `x-${name}-database`, key: 'url' });
       expect(env(main!, 'MIGRATION_DATABASE_URL')).toBeUndefined();
     },
