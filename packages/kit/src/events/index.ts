@@ -33,4 +33,4 @@ export {
 } from './outbox';
 export { executeSql, prismaRelayDatabase, querySql, relayDatabase, type KyselyExecutor, type PrismaDatabase, type PrismaExecutor, type RelayDatabase, type SqlExecutor, type TransactionRunner } from './sql';
 export * from './contracts';
-export { supersedes, type SnapshotVersion } from './snapshots';
+export { applySnapshot, supersedes, type SnapshotRow, type SnapshotVersion } from './snapshots';

@@ -2,7 +2,6 @@ import { randomUUID } from 'node:crypto';
 import { DomainError, type Principal } from '@x/kit';
 import { authorizeCardChange, authorizeUserContactsRead, type StoreOwnership } from './access';
 import type { Owner } from './contact-card';
-import { isNewerSnapshot } from './store-ownership';
 
 const customer: Principal = { userId: randomUUID(), roles: ['customer'] };
 const storeOwner: Principal = { userId: randomUUID(), roles: ['store_owner'] };
@@ -48,15 +47,5 @@ describe("who may see a user's addresses and phones", () => {
     ['an hq_admin', hqAdmin, 'ok'],
   ])('%s → %s', (_who, caller, expected) => {
     expect(outcome(() => authorizeUserContactsRead(caller, customer.userId))).toBe(expected);
-  });
-});
-
-describe('store ownership projection', () => {
-  it('applies a snapshot with a higher revision, and one without a revision, but not an older or equal one', () => {
-    expect(isNewerSnapshot(null, 1)).toBe(true);
-    expect(isNewerSnapshot(3, 4)).toBe(true);
-    expect(isNewerSnapshot(3, undefined)).toBe(true);
-    expect(isNewerSnapshot(3, 3)).toBe(false);
-    expect(isNewerSnapshot(4, 2)).toBe(false);
   });
 });

@@ -19,13 +19,13 @@ export const consumedEvents: readonly EventDefinition[] = [StoreCreated, StoreUp
 export function contactSubscriptions(cards: Pick<ContactCards, 'eraseUser'>, storeOwners: Pick<StoreOwners, 'apply'>): Subscription<ClientSession>[] {
   return subscriptionsFor(consumedEvents, [
     on(StoreCreated, async function recordOwnerOfCreatedStore(event, session: ClientSession) {
-      await storeOwners.apply(session, event.data);
+      await storeOwners.apply(session, event.data, new Date(event.time));
     }),
     on(StoreUpdated, async function recordOwnerOfUpdatedStore(event, session: ClientSession) {
-      await storeOwners.apply(session, event.data);
+      await storeOwners.apply(session, event.data, new Date(event.time));
     }),
     on(StoreStatusChanged, async function recordOwnerOfStoreWithNewStatus(event, session: ClientSession) {
-      await storeOwners.apply(session, event.data);
+      await storeOwners.apply(session, event.data, new Date(event.time));
     }),
     on(AuthUserDeleted, async function eraseContactsOfDeletedUser(event, session: ClientSession) {
       await cards.eraseUser(session, event.data.userId);

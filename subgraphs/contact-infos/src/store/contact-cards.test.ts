@@ -129,13 +129,17 @@ describeWithMongo('contact cards in MongoDB', () => {
     expect(finds).toEqual(['contact_cards']);
   });
 
-  it('projects store ownership, ignoring a snapshot older than the one held', async () => {
+  it('projects store ownership, ignoring a snapshot older than the one held, by revision or else by event time', async () => {
     const storeId = randomUUID();
     const [first, second] = [randomUUID(), randomUUID()];
-    await connection.transaction((session) => storeOwners.apply(session, { storeId, ownerId: first, revision: 2 }));
-    await connection.transaction((session) => storeOwners.apply(session, { storeId, ownerId: second, revision: 1 }));
+    const at = (seconds: number) => new Date(Date.UTC(2026, 11, 1, 12, 0, seconds));
+    await connection.transaction((session) => storeOwners.apply(session, { storeId, ownerId: first, revision: 2 }, at(2)));
+    await connection.transaction((session) => storeOwners.apply(session, { storeId, ownerId: second, revision: 1 }, at(1)));
     expect(await storeOwners.find(storeId)).toEqual({ storeId, ownerId: first });
-    await connection.transaction((session) => storeOwners.apply(session, { storeId, ownerId: second, revision: 3 }));
+    await connection.transaction((session) => storeOwners.apply(session, { storeId, ownerId: second, revision: 3 }, at(3)));
+    expect(await storeOwners.find(storeId)).toEqual({ storeId, ownerId: second });
+    // Without a revision, the event's time decides: a late, older snapshot does not roll ownership back.
+    await connection.transaction((session) => storeOwners.apply(session, { storeId, ownerId: first }, at(0)));
     expect(await storeOwners.find(storeId)).toEqual({ storeId, ownerId: second });
     expect(await storeOwners.find(randomUUID())).toBeNull();
   });

@@ -39,13 +39,13 @@ export function orderSubscriptions(orders: OrderStore): Subscription<Transaction
       await orders.markDelivered(tx, event.data.orderId, event.data.courierId, event.id);
     }),
     on(StoreCreated, async function recordStoreOwnerOfNewStore(event, tx: Transaction) {
-      await orders.recordStoreOwner(tx, event.data.storeId, event.data.ownerId, event.data.status);
+      await orders.recordStoreOwner(tx, event.data, new Date(event.time));
     }),
     on(StoreUpdated, async function recordStoreOwnerOfUpdatedStore(event, tx: Transaction) {
-      await orders.recordStoreOwner(tx, event.data.storeId, event.data.ownerId, event.data.status);
+      await orders.recordStoreOwner(tx, event.data, new Date(event.time));
     }),
     on(StoreStatusChanged, async function recordStoreStatus(event, tx: Transaction) {
-      await orders.recordStoreOwner(tx, event.data.storeId, event.data.ownerId, event.data.status);
+      await orders.recordStoreOwner(tx, event.data, new Date(event.time));
     }),
     on(AuthUserDeleted, async function anonymiseOrdersOfDeletedAccount(event, tx: Transaction) {
       await orders.anonymiseCustomer(tx, event.data.userId);

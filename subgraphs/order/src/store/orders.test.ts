@@ -16,6 +16,7 @@ import {
   StockRejected,
   StockReserved,
   StoreCreated,
+  StoreUpdated,
   type Broker,
   type Consumer,
   type SqlDatabase,
@@ -65,6 +66,9 @@ beforeAll(async () => {
   await broker.publish(buildEvent(StoreCreated, storeId, { storeId, ownerId, name: 'Corner', status: 'OPEN', categoryIds: [], city: 'London', location: { lat: 51.5, lng: -0.1 } }));
   await eventually(() => db.selectFrom('storeOwners').select('ownerId').where('storeId', '=', storeId).executeTakeFirst(), (row) => row !== undefined);
 });
+
+const inboxCount = async (eventId: string) =>
+  Number((await db.selectFrom('inbox').select((eb) => eb.fn.countAll().as('n')).where('eventId', '=', eventId).executeTakeFirstOrThrow()).n);
 
 afterAll(async () => {
   await consumer.stop();
@@ -267,5 +271,22 @@ describe('following the saga', () => {
     await broker.publish(buildEvent(AuthUserDeleted, customerId, { userId: customerId, deletedBy: customerId }));
     const row = await eventually(() => orderRow(order.id), (found) => found.customerId === null);
     expect(row.customerId).toBeNull();
+  });
+
+  it('keeps the newest store ownership when a late or replayed store snapshot arrives after it', async () => {
+    const store = randomUUID();
+    const [first, second] = [randomUUID(), randomUUID()];
+    const snapshot = (ownerId: string, revision: number) => ({ storeId: store, ownerId, name: 'Corner', status: 'OPEN' as const, categoryIds: [], city: 'London', location: { lat: 51.5, lng: -0.1 }, revision });
+    const created = buildEvent(StoreCreated, store, snapshot(first, 1));
+    const handedOver = buildEvent(StoreUpdated, store, { ...snapshot(second, 2), changed: ['ownerId'], previousCategoryIds: [] });
+    const ownerOf = () => db.selectFrom('storeOwners').select(['ownerId', 'revision']).where('storeId', '=', store).executeTakeFirst();
+    await broker.publish(handedOver);
+    await eventually(ownerOf, (row) => row?.ownerId === second);
+    // The creation comes late, and then again as a replay with a new event id.
+    await broker.publish(created);
+    await broker.publish({ ...created, id: randomUUID() });
+    await eventually(() => inboxCount(created.id), (count) => count === 1);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(await ownerOf()).toEqual({ ownerId: second, revision: 2 });
   });
 });

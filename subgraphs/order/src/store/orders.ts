@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import {
+  applySnapshot,
   buildEvent,
   conflict,
   DomainError,
@@ -226,8 +227,13 @@ export class OrderStore {
     return this.withLines(await query.orderBy('placedAt', 'desc').orderBy('id', 'desc').limit(first + 1).execute());
   }
 
-  async recordStoreOwner(tx: Transaction, storeId: string, ownerId: string, status: string): Promise<void> {
-    await tx.insertInto('storeOwners').values({ storeId, ownerId, status }).onDuplicateKeyUpdate({ ownerId, status }).execute();
+  /** Only a snapshot newer than the one held applies: a late or replayed store event never rolls ownership back. */
+  async recordStoreOwner(tx: Transaction, snapshot: { storeId: string; ownerId: string; status: string; revision?: number | undefined }, eventTime: Date): Promise<void> {
+    await applySnapshot(
+      tx,
+      { table: 'store_owners', key: { store_id: snapshot.storeId }, values: { owner_id: snapshot.ownerId, status: snapshot.status } },
+      { revision: snapshot.revision ?? null, at: eventTime },
+    );
   }
 
   /** Orders outlive a deleted account, without the person: their customer becomes anonymous. */
