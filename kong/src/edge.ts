@@ -3,7 +3,7 @@ import type { Socket } from 'node:net';
 import type { Readable } from 'node:stream';
 import path from 'node:path';
 import replyFrom from '@fastify/reply-from';
-import { baseConfigShape, createLogger, edge, gateway, Lifecycle, loadConfig, portSetting, services, type Logger } from '@x/kit';
+import { baseConfigShape, createLogger, edge, gateway, Lifecycle, loadConfig, portSetting, profileOnSignal, services, type Logger } from '@x/kit';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyReply, type FastifyRequest } from 'fastify';
 import { Agent, Pool } from 'undici';
 import { z } from 'zod';
@@ -378,6 +378,7 @@ async function main(): Promise<void> {
   const lifecycle = new Lifecycle(log);
   lifecycle.handleSignals(settings.SHUTDOWN_GRACE_MS);
   if (settings.SUPERVISOR_PID) lifecycle.exitWithParent(settings.SUPERVISOR_PID);
+  profileOnSignal('edge', log);
   const running = await startEdge({
     configPath: settings.EDGE_CONFIG,
     host: settings.EDGE_HOST,

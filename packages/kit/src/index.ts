@@ -10,6 +10,7 @@ export * from './logger';
 export * from './metrics';
 export * from './pagination';
 export * from './principal';
+export * from './profiling';
 export * from './registry';
 export * from './runtime';
 export * from './server';

@@ -12,6 +12,7 @@ import { Lifecycle } from './lifecycle';
 import { createLogger, type Logger } from './logger';
 import { createMetrics, type Metrics } from './metrics';
 import { createTokenVerifier, type TokenVerifier } from './principal';
+import { profileOnSignal } from './profiling';
 import { startTracing } from './tracing';
 import { startServiceServer, type GraphQLContext, type ServiceServer, type ServiceServerOptions } from './server';
 
@@ -71,6 +72,7 @@ export async function runService<S extends z.ZodRawShape>(
   };
   lifecycle.handleSignals(config.SHUTDOWN_GRACE_MS);
   if (config.SUPERVISOR_PID) lifecycle.exitWithParent(config.SUPERVISOR_PID);
+  profileOnSignal(name, log);
   try {
     await wire(runtime);
   } catch (error) {

@@ -4,7 +4,7 @@ import type { ThroughputFigures } from './throughput';
 const limits = { p99PlacedToDeliveredMs: 5_000, drainSeconds: 5 };
 
 /** A run at `rate` that delivered every order, with p99 `p99Ms` and the given changes. */
-function run(rate: number, seconds: number, p99Ms: number, changes: Partial<ThroughputFigures> = {}): Omit<CapacityRun, 'missed'> {
+function run(rate: number, seconds: number, p99Ms: number, changes: Partial<ThroughputFigures> = {}): Omit<CapacityRun, 'missed'> & { figures: ThroughputFigures } {
   const placed = rate * seconds;
   const figures: ThroughputFigures = {
     placingSeconds: seconds,
@@ -71,5 +71,17 @@ describe('findCapacity', () => {
     expect(none.maxSustainedPerSecond).toBe(0);
     expect(none.steps).toHaveLength(1);
     expect(none.confirmed).toBeUndefined();
+  });
+
+  it('counts a run that failed outright as missed, with its error, and stops stepping there', async () => {
+    const figures = await findCapacity(
+      async (rate, seconds) => {
+        if (rate === 20) throw new Error('placeOrder: BAD_USER_INPUT');
+        return run(rate, seconds, 1_000);
+      },
+      { rates: [10, 20, 30], stepSeconds: 20, confirmSeconds: 60, limits, say: () => undefined },
+    );
+    expect(figures.steps.map((step) => step.missed)).toEqual([undefined, 'failed: placeOrder: BAD_USER_INPUT']);
+    expect(figures.maxSustainedPerSecond).toBe(10);
   });
 });

