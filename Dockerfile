@@ -13,6 +13,9 @@ RUN --mount=type=cache,target=/root/.npm npm install --no-audit --no-fund \
 
 FROM node:20-slim
 ENV NODE_ENV=production
+# serviceNodeFlags and processEnvironment of scripts/src/platform.ts (why: see there); the gateway's own
+# NODE_OPTIONS (compose, Kubernetes) replaces the first.
+ENV NODE_OPTIONS=--max-semi-space-size=4 MALLOC_MMAP_THRESHOLD_=131072
 WORKDIR /app
 COPY --from=build --chown=node:node /app /app
 

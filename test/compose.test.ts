@@ -3,6 +3,7 @@ import path from 'node:path';
 import { createMetrics, edge, gateway, liveServices, service, services, type ServiceDefinition } from '@x/kit';
 import { parse } from 'yaml';
 import { loadKongConfig } from '../kong/src/kong-config';
+import { gatewayNodeFlags, processEnvironment, serviceNodeFlags } from '../scripts/src/platform';
 
 /** No Docker engine runs here: these checks keep docker-compose.yml and kong.yml true to the registry. */
 
@@ -367,5 +368,12 @@ describe('Dockerfile', () => {
   it('migrates a MySQL service’s database before starting it', () => {
     expect(dockerfile).toContain("backing.includes('mysql')");
     expect(dockerfile).toContain('node scripts/dist/migrate.js "$name"');
+  });
+
+  it('runs every process with the node flags and allocator setting npm start uses, the gateway with its own', () => {
+    expect(dockerfile).toContain(`NODE_OPTIONS=${serviceNodeFlags.join(' ')}`);
+    for (const [name, value] of Object.entries(processEnvironment)) expect(dockerfile).toContain(`${name}=${value}`);
+    const compose = parse(read('docker-compose.yml'), { merge: true }) as { services: Record<string, ComposeService> };
+    expect(compose.services.gateway?.environment?.NODE_OPTIONS).toBe(gatewayNodeFlags.join(' '));
   });
 });
