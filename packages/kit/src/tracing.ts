@@ -1,41 +1,8 @@
 import { isSpanContextValid, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, TraceFlags, type Attributes, type Span } from '@opentelemetry/api';
-import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
-import { JsonTraceSerializer } from '@opentelemetry/otlp-transformer';
-import { resourceFromAttributes } from '@opentelemetry/resources';
-import { BasicTracerProvider, BatchSpanProcessor, SimpleSpanProcessor, type ReadableSpan, type SpanExporter } from '@opentelemetry/sdk-trace-base';
 
 export { SpanKind };
 
 const traceparentPattern = /^([0-9a-f]{2})-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$/;
-
-/**
- * OTLP/HTTP with JSON bodies through fetch: the official exporter loads node:http by dynamic import,
- * which Jest's VM cannot run, and this is all of it that the platform needs.
- */
-class OtlpJsonSpanExporter implements SpanExporter {
-  private readonly pending = new Set<Promise<void>>();
-
-  constructor(private readonly url: string) {}
-
-  export(spans: ReadableSpan[], done: (result: ExportResult) => void): void {
-    const body = JsonTraceSerializer.serializeRequest(spans);
-    if (!body) return done({ code: ExportResultCode.FAILED, error: new Error('could not serialise spans') });
-    const sent = fetch(this.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body, signal: AbortSignal.timeout(10_000) }).then(
-      (response) => done(response.ok ? { code: ExportResultCode.SUCCESS } : { code: ExportResultCode.FAILED, error: new Error(`OTLP receiver answered ${response.status}`) }),
-      (error: unknown) => done({ code: ExportResultCode.FAILED, error: error instanceof Error ? error : new Error(String(error)) }),
-    );
-    const tracked = sent.finally(() => this.pending.delete(tracked));
-    this.pending.add(tracked);
-  }
-
-  async forceFlush(): Promise<void> {
-    await Promise.allSettled([...this.pending]);
-  }
-
-  async shutdown(): Promise<void> {
-    await this.forceFlush();
-  }
-}
 
 export interface Tracing {
   /** Sends the spans still buffered and stops exporting. */
@@ -47,15 +14,13 @@ export interface Tracing {
  * otherwise returns undefined and every span below is OpenTelemetry's no-op: tracing off costs nothing
  * but the no-op calls. The W3C trace context travels in this process's request context (traceparent),
  * in HTTP headers and in AMQP message headers, so spans are parented explicitly, without a context manager.
+ * The SDK loads only then: it cost every process about 7 MiB resident with tracing off.
  */
 export function startTracing(service: string, options: { endpoint?: string; batch?: boolean } = {}): Tracing | undefined {
   const endpoint = options.endpoint ?? process.env.OTEL_EXPORTER_OTLP_ENDPOINT;
   if (!endpoint) return undefined;
-  const exporter = new OtlpJsonSpanExporter(`${endpoint.replace(/\/$/, '')}/v1/traces`);
-  const provider = new BasicTracerProvider({
-    resource: resourceFromAttributes({ 'service.name': service }),
-    spanProcessors: [options.batch === false ? new SimpleSpanProcessor(exporter) : new BatchSpanProcessor(exporter)],
-  });
+  const { exportSpans } = require('./tracing-export') as typeof import('./tracing-export');
+  const provider = exportSpans(service, `${endpoint.replace(/\/$/, '')}/v1/traces`, options.batch !== false);
   trace.setGlobalTracerProvider(provider);
   return {
     async shutdown() {
