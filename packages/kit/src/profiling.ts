@@ -1,5 +1,5 @@
 import { Session } from 'node:inspector/promises';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Logger } from './logger';
 
@@ -26,7 +26,9 @@ export function profileOnSignal(name: string, log: Logger, dir = process.env.X_C
       session = undefined;
       mkdirSync(dir, { recursive: true });
       const file = path.join(dir, `${name}.cpuprofile`);
-      writeFileSync(file, JSON.stringify(profile));
+      // Written whole, then renamed: a reader waiting for the file never sees half of it.
+      writeFileSync(`${file}.partial`, JSON.stringify(profile));
+      renameSync(`${file}.partial`, file);
       log.info({ file }, 'CPU profile written');
     })().catch((error: unknown) => log.error({ err: error }, 'CPU profile failed'));
   });

@@ -22,7 +22,7 @@ export interface CapacityFigures {
   maxSustainedPerSecond: number;
   /** The run that confirmed it (the full length at that rate). */
   confirmed?: CapacityRun;
-  /** CPU per delivered order in the confirming run: all processes, and each one. */
+  /** CPU per delivered order in the confirming run (or, when none held, the last run that completed): all processes, and each one. */
   cpuMsPerOrder?: number;
   cpuMsPerOrderByProcess?: Record<string, number>;
 }
@@ -76,12 +76,13 @@ export async function findCapacity(
     figures.maxSustainedPerSecond = rate;
     break;
   }
-  const confirmed = figures.confirmed;
-  const delivered = confirmed?.figures?.ordersDelivered ?? 0;
-  if (confirmed && delivered > 0) {
+  // When no rate held, the last run that completed still tells where the CPU went.
+  const measured = figures.confirmed?.figures ? figures.confirmed : steps.findLast((step) => step.figures);
+  const delivered = measured?.figures?.ordersDelivered ?? 0;
+  if (measured && delivered > 0) {
     const perOrder = (seconds: number) => round((seconds * 1000) / delivered, 1);
-    figures.cpuMsPerOrderByProcess = Object.fromEntries(Object.entries(confirmed.cpuSeconds).map(([name, seconds]) => [name, perOrder(seconds)]));
-    figures.cpuMsPerOrder = perOrder(Object.values(confirmed.cpuSeconds).reduce((sum, seconds) => sum + seconds, 0));
+    figures.cpuMsPerOrderByProcess = Object.fromEntries(Object.entries(measured.cpuSeconds).map(([name, seconds]) => [name, perOrder(seconds)]));
+    figures.cpuMsPerOrder = perOrder(Object.values(measured.cpuSeconds).reduce((sum, seconds) => sum + seconds, 0));
   }
   return figures;
 }
